@@ -1,0 +1,228 @@
+"""The ``foncier`` command line: database, demo data, imports, keys, server."""
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import text
+from tqdm import tqdm
+
+from app import PROJECT_ROOT
+from app.config import get_settings
+
+
+def _progress(items: Iterable[Any], label: str) -> Iterable[Any]:
+    return tqdm(
+        items,
+        desc=label,
+        unit=" files" if label in ("EPCI", "communes") else " rows",
+        file=sys.stderr,
+        leave=False,
+    )
+
+
+def _alembic_config(url: str | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = url or get_settings().database_url
+    return config
+
+
+@click.group()
+def cli() -> None:
+    """Foncier: industrial land in France (friches, turnkey sites, serviced plots)."""
+
+
+@cli.group()
+def db() -> None:
+    """Database: create, migrate."""
+
+
+@db.command("create")
+def db_create() -> None:
+    """Create the database named in FONCIER_DATABASE_URL if it does not exist."""
+    from app.db.admin import create_database
+
+    created = create_database(get_settings().database_url)
+    click.echo("created" if created else "exists")
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Run the migrations up to REVISION (default: head)."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(), revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert the migrations down to REVISION ('base' for an empty database)."""
+    from alembic import command
+
+    command.downgrade(_alembic_config(), revision)
+    click.echo(f"database at {revision}")
+
+
+@cli.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("load")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="folder of the data files (default: the repository's data/)",
+)
+def demo_load(data_dir: Path | None) -> None:
+    """Load territories, the 164 Ardennes friches and the cadastre samples (idempotent)."""
+    from app.db import session_scope
+    from app.demo.service import load_demo
+
+    with session_scope() as session:
+        report = load_demo(
+            session, data_dir=data_dir or get_settings().data_dir, progress=_progress
+        )
+    t = report.territories
+    if t:
+        click.echo(
+            f"territories: {t.regions} régions, {t.departements} départements, "
+            f"{t.epcis} EPCI, {t.communes} communes, {t.territoires_industrie} "
+            f"Territoires d'industrie ({t.territoire_industrie_epcis} EPCI memberships)"
+        )
+    click.echo(
+        f"Ardennes friches: {report.sites_imported} imported, {report.sites_updated} "
+        f"updated, {report.sites_unchanged} unchanged, {len(report.errors)} errors"
+    )
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+    p = report.parcels
+    click.echo(
+        f"cadastre parcels: {p['rows']} rows, {p['imported']} imported, "
+        f"{p['updated']} updated, {p['unchanged']} unchanged, {p['repaired']} repaired"
+    )
+
+
+@cli.group("import")
+def import_() -> None:
+    """Import data files."""
+
+
+@import_.command("cadastre")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="write the JSON report to this file",
+)
+def import_cadastre(paths: tuple[Path, ...], report_path: Path | None) -> None:
+    """Import Etalab cadastre parcel files (cadastre-<INSEE>-parcelles.json[.gz]) or folders."""
+    from app.db import session_scope
+    from app.parcels.service import import_cadastre as run
+
+    with session_scope() as session:
+        report = run(session, paths)
+    data = report.as_dict()
+    if report_path:
+        report_path.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    click.echo(", ".join(f"{k}: {v}" for k, v in data.items() if k != "errors"))
+    for error in report.errors[:20]:
+        click.echo(f"  {error['field']}: {error['reason']}", err=True)
+
+
+@cli.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(["investor", "territory_staff", "admin"]), required=True)
+@click.option("--epci", "epci_siren", default=None, help="EPCI SIREN (territory_staff only)")
+@click.option("--label", default=None, help="who holds the key (shown in the audit trail)")
+def keys_create(role: str, epci_siren: str | None, label: str | None) -> None:
+    """Create an API key; the key itself is the last line of the output (shown once)."""
+    from app.auth.service import create_key
+    from app.db import session_scope
+    from app.errors import AppError
+
+    try:
+        with session_scope() as session:
+            row, clear = create_key(session, role=role, epci_siren=epci_siren, label=label)
+            key_id = row.id
+    except AppError as exc:
+        raise click.UsageError(exc.message) from None
+    scope = f" for EPCI {epci_siren}" if epci_siren else ""
+    click.echo(f"created key #{key_id}: role {role}{scope}. Store it now, it is not kept:")
+    click.echo(clear)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List API keys (never the keys themselves)."""
+    from app.auth.repository import all_keys
+    from app.db import session_scope
+
+    with session_scope() as session:
+        for k in all_keys(session):
+            state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+            click.echo(
+                f"#{k.id}\t{k.prefix}…\t{k.role}\t{k.epci_siren or '-'}\t{state}\t{k.label or ''}"
+            )
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+def keys_revoke(key_id: int) -> None:
+    """Revoke a key by its number (see `foncier keys list`)."""
+    from app.auth.service import revoke
+    from app.db import session_scope
+
+    with session_scope() as session:
+        row = revoke(session, key_id=key_id)
+    if row is None:
+        raise click.UsageError(f"no key #{key_id}")
+    click.echo(f"key #{key_id} revoked")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API (and print where to find it)."""
+    import uvicorn
+
+    from app.db import session_scope
+
+    with session_scope() as session:
+        sites = session.execute(
+            text("SELECT count(*) FROM site WHERE published AND deleted_at IS NULL")
+        ).scalar_one()
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    click.echo(
+        f"Foncier: {sites} published sites\n"
+        f"  home page      {base}/\n"
+        f"  API docs       {base}/docs\n"
+        f"  sites GeoJSON  {base}/api/v1/sites\n"
+        f"  health         {base}/health"
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+    )

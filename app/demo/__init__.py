@@ -1,0 +1,1 @@
+"""Demo data: reference territories, the Ardennes observatory's friches, cadastre samples."""

@@ -1,0 +1,148 @@
+"""``foncier demo load``: real data for a demo, loaded idempotently.
+
+- the reference territories of metropolitan France (app.territories);
+- the 164 friches of the Ardennes observatory (DDT 08), polygons from friches.geojson and
+  attributes from data.csv (data/friches/obs-friches-ardennes/SOURCES.md), published;
+- the Etalab cadastre parcels of data/cadastre/etalab (so that sites can be drawn from parcels).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.auth.service import Principal
+from app.errors import AppError
+from app.parcels import service as parcels_service
+from app.sites import repository as sites_repository
+from app.sites import service as sites_service
+from app.sites.schemas import SiteCreate, SitePatch, SiteProperties
+from app.territories import service as territories_service
+from app.territories.service import Progress, TerritoryCounts, _no_progress
+from app.territories.sources import csv_rows, features
+
+LOADER = Principal(role="admin", label="foncier demo load")
+ARDENNES = Path("friches") / "obs-friches-ardennes"
+#: Publication date of the observatory's files (commit of 2025-12-15, see SOURCES.md).
+ARDENNES_ACTU = date(2025, 12, 15)
+ARDENNES_SOURCE = {
+    "source_nom": "Observatoire des friches des Ardennes",
+    "source_producteur": "DDT des Ardennes",
+    "source_url": "https://github.com/friche08/obs_friches",
+}
+
+
+@dataclass
+class DemoReport:
+    """What the demo load did."""
+
+    territories: TerritoryCounts | None = None
+    sites_imported: int = 0
+    sites_updated: int = 0
+    sites_unchanged: int = 0
+    parcels: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def ardennes_properties(row: dict[str, str]) -> dict[str, Any]:
+    """Map one row of the observatory's data.csv to site properties (CNIG names)."""
+
+    def value(name: str) -> str | None:
+        text = (row.get(name) or "").strip()
+        return text or None
+
+    # The observatory separates some owner categories with spaces ("P3a P5a"): CNIG wants "|".
+    proprio_type = value("proprio_type(catpro3)")
+    props: dict[str, Any] = {
+        "kind": "friche",
+        "published": True,
+        "site_identif_date": None,
+        "site_actu_date": ARDENNES_ACTU,
+        **ARDENNES_SOURCE,
+        "proprio_type": "|".join(proprio_type.split()) if proprio_type else None,
+    }
+    for name in (
+        "site_nom",
+        "site_type",
+        "site_adresse",
+        "site_statut",
+        "comm_nom",
+        "comm_insee",
+        "proprio_personne",
+        "proprio_nom",
+        "sol_pollution_existe",
+        "unite_fonciere_refcad",
+    ):
+        props[name] = value(name)
+    for name in ("bati_surface", "unite_fonciere_surface"):
+        props[name] = int(float(v)) if (v := value(name)) else None
+    return props
+
+
+def _ardennes_features(data_dir: Path) -> Iterable[tuple[str, dict[str, Any], dict[str, Any]]]:
+    geometries = {
+        f["properties"]["site_id"]: f["geometry"]
+        for f in features(data_dir / ARDENNES / "friches.geojson.gz")
+    }
+    for row in csv_rows(data_dir / ARDENNES / "data.csv.gz"):
+        site_id = row["site_id"].strip()
+        if site_id in geometries:
+            yield site_id, ardennes_properties(row), geometries[site_id]
+
+
+def upsert_site(
+    session: Session, site_id: str, props: dict[str, Any], geometry: dict[str, Any]
+) -> str:
+    """Create the site, or update the properties that differ; return what happened."""
+    model = SiteProperties.model_validate(props)
+    existing = sites_repository.by_site_id(session, site_id)
+    if existing is None:
+        sites_service.create_site(
+            session,
+            LOADER,
+            SiteCreate(type="Feature", id=site_id, geometry=geometry, properties=model),
+            repair=True,
+        )
+        return "imported"
+    current = sites_service.snapshot(existing)
+    wanted = model.model_dump(exclude_unset=True)
+    changed = {k: v for k, v in wanted.items() if sites_service.jsonable(v) != current.get(k)}
+    changed.pop("site_actu_date", None)
+    if not changed and existing.deleted_at is None:
+        return "unchanged"
+    existing.deleted_at = None
+    patch = SitePatch(properties=SiteProperties.model_validate(changed))
+    sites_service.patch_site(session, LOADER, site_id, patch, if_match=sites_service.etag(existing))
+    return "updated"
+
+
+def load_demo(
+    session: Session,
+    *,
+    data_dir: Path,
+    progress: Progress = _no_progress,
+    with_territories: bool = True,
+) -> DemoReport:
+    """Load the demo data; safe to run again (nothing changes the second time)."""
+    report = DemoReport()
+    if with_territories:
+        report.territories = territories_service.load_territories(
+            session, data_dir=data_dir, progress=progress
+        )
+    for site_id, props, geometry in progress(
+        list(_ardennes_features(data_dir)), "Ardennes friches"
+    ):
+        try:
+            with session.begin_nested():
+                outcome = upsert_site(session, site_id, props, geometry)
+        except (ValidationError, AppError) as exc:
+            report.errors.append(f"{site_id}: {exc}")
+            continue
+        setattr(report, f"sites_{outcome}", getattr(report, f"sites_{outcome}") + 1)
+    cadastre = parcels_service.import_cadastre(session, [data_dir / "cadastre" / "etalab"])
+    report.parcels = {k: v for k, v in cadastre.as_dict().items() if k != "errors"}
+    return report

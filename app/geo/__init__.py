@@ -1,0 +1,1 @@
+"""Pure geographic helpers (no database, no HTTP): CRS constants, GeoJSON checks, bboxes."""

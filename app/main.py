@@ -1,0 +1,43 @@
+"""Application factory: engine in the lifespan, routers, error handlers, middleware."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from app import system
+from app.config import get_settings
+from app.db.session import get_engine, make_sessionmaker
+from app.errors import install_handlers
+from app.middleware import BodySizeLimit
+from app.sites.router import router as sites_router
+
+DESCRIPTION = """
+Industrial land in France — friches (brownfields), sites clés en main (turnkey sites) and
+serviced plots — catalogued by the territories that offer them and matched to investors' projects.
+
+Reading is open; writing needs `Authorization: Bearer <key>` (`foncier keys create`).
+Errors name the field and the reason.
+"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Create the engine and session factory unless a test injected its own."""
+    if getattr(app.state, "sessionmaker", None) is None:
+        app.state.sessionmaker = make_sessionmaker(get_engine())
+    yield
+
+
+def create_app() -> FastAPI:
+    """Build the Foncier application."""
+    settings = get_settings()
+    app = FastAPI(title="Foncier", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.sessionmaker = None
+    install_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(system.router)
+    app.include_router(sites_router)
+    return app

@@ -1,0 +1,1 @@
+"""Cadastre parcels: import from Etalab GeoJSON, lookup."""

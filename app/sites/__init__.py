@@ -1,0 +1,1 @@
+"""The site catalogue: friches, turnkey sites and serviced plots."""

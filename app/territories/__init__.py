@@ -1,0 +1,1 @@
+"""Reference territories: loading (CLI) and reading."""
