@@ -39,7 +39,8 @@ def test_database_url() -> str:
     if "test" not in name:
         raise pytest.UsageError(
             f"refusing to run the tests on database {name!r}: use `make test` "
-            "(or point FONCIER_DATABASE_URL at a database whose name contains 'test')")
+            "(or point FONCIER_DATABASE_URL at a database whose name contains 'test')"
+        )
     return url
 
 
@@ -69,8 +70,12 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction rolled back after the test; app commits are savepoints."""
     connection = engine.connect()
     transaction = connection.begin()
-    sess = Session(bind=connection, join_transaction_mode="create_savepoint",
-                   expire_on_commit=False, autoflush=False)
+    sess = Session(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        autoflush=False,
+    )
     yield sess
     sess.close()
     transaction.rollback()
@@ -102,6 +107,7 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
 
 def _bearer(session: Session, role: str, epci: str | None = None) -> dict[str, str]:
     _, clear = create_key(session, role=role, epci_siren=epci, label=f"test {role} {epci or ''}")
+    session.commit()  # releases the savepoint: a later rolled-back request keeps the key
     return {"Authorization": f"Bearer {clear}"}
 
 

@@ -18,7 +18,8 @@ def test_openapi_and_docs_are_served(client):
 
 def test_oversized_body_is_refused_with_413(client, admin):
     big = b"{" + b" " * (17 * 1024 * 1024) + b"}"
-    r = client.post("/api/v1/sites", content=big,
-                    headers={**admin, "Content-Type": "application/json"})
+    r = client.post(
+        "/api/v1/sites", content=big, headers={**admin, "Content-Type": "application/json"}
+    )
     assert r.status_code == 413
     assert r.json()["errors"][0]["field"] == "body"

@@ -10,16 +10,24 @@ from app.db.admin import create_database
 
 def test_migrations_up_down_up(database_url):
     url = make_url(database_url)
-    scratch = url.set(database=f"{url.database}_migrations").render_as_string(
-        hide_password=False)
+    scratch = url.set(database=f"{url.database}_migrations").render_as_string(hide_password=False)
     create_database(scratch, drop_first=True)
     config = _alembic_config(scratch)
     engine = create_engine(scratch)
     try:
         command.upgrade(config, "head")
         tables = set(inspect(engine).get_table_names())
-        assert {"site", "parcel", "parcel_08", "procedure", "api_key", "site_change", "commune",
-                "epci", "territoire_industrie"} <= tables
+        assert {
+            "site",
+            "parcel",
+            "parcel_08",
+            "procedure",
+            "api_key",
+            "site_change",
+            "commune",
+            "epci",
+            "territoire_industrie",
+        } <= tables
         command.downgrade(config, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version", "spatial_ref_sys"}
         command.upgrade(config, "head")

@@ -227,4 +227,7 @@ class ProcedureRead(ProcedureWrite):
 
     code: str
     name: str
+    status: Literal[PROCEDURE_STATUSES] | None = Field(  # type: ignore[valid-type]
+        description="null when the dossier says nothing of this procedure yet"
+    )
     updated_at: datetime | None = None

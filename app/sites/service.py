@@ -228,6 +228,11 @@ def prepare_geometry(
         raise _geometry_error(
             f"coordinates look like degrees but EPSG:{srid} was declared", "coordinates"
         )
+    if srid == STORAGE_SRID:  # check before PostGIS tries to project out-of-range degrees
+        try:
+            validate.check_in_france(raw_bbox, declared_srid=srid)
+        except validate.GeometryIssue as issue:
+            raise _geometry_error(issue.reason, issue.where) from None
     facts = repository.analyse_geometry(
         session,
         geojson=json.dumps(geometry),

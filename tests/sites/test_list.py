@@ -40,17 +40,20 @@ def test_paging_links_and_counts(client):
     assert not any(link["rel"] == "next" for link in last["links"])
 
 
-@pytest.mark.parametrize(("params", "check"), [
-    ({"commune": "08105"}, lambda p: p["comm_insee"] == "08105"),
-    ({"epci": "200043156"}, lambda p: p["epci_siren"] == "200043156"),
-    ({"departement": "08"}, lambda p: p["departement_code"] == "08"),
-    ({"kind": "friche"}, lambda p: p["kind"] == "friche"),
-    ({"site_type": "friche ferroviaire"}, lambda p: p["site_type"] == "friche ferroviaire"),
-    ({"site_statut": "friche sans projet"}, lambda p: p["site_statut"] == "friche sans projet"),
-    ({"surface_min_ha": 5}, lambda p: p["area_m2"] >= 50_000),
-    ({"surface_max_ha": 0.1}, lambda p: p["area_m2"] <= 1_000),
-    ({"surface_min_ha": 1, "surface_max_ha": 2}, lambda p: 10_000 <= p["area_m2"] <= 20_000),
-])
+@pytest.mark.parametrize(
+    ("params", "check"),
+    [
+        ({"commune": "08105"}, lambda p: p["comm_insee"] == "08105"),
+        ({"epci": "200043156"}, lambda p: p["epci_siren"] == "200043156"),
+        ({"departement": "08"}, lambda p: p["departement_code"] == "08"),
+        ({"kind": "friche"}, lambda p: p["kind"] == "friche"),
+        ({"site_type": "friche ferroviaire"}, lambda p: p["site_type"] == "friche ferroviaire"),
+        ({"site_statut": "friche sans projet"}, lambda p: p["site_statut"] == "friche sans projet"),
+        ({"surface_min_ha": 5}, lambda p: p["area_m2"] >= 50_000),
+        ({"surface_max_ha": 0.1}, lambda p: p["area_m2"] <= 1_000),
+        ({"surface_min_ha": 1, "surface_max_ha": 2}, lambda p: 10_000 <= p["area_m2"] <= 20_000),
+    ],
+)
 def test_filters_narrow_the_list(client, params, check):
     everything = client.get("/api/v1/sites", params={"limit": 1000}).json()
     body = client.get("/api/v1/sites", params={**params, "limit": 1000}).json()
@@ -60,8 +63,9 @@ def test_filters_narrow_the_list(client, params, check):
     assert body["numberMatched"] == expected
 
 
-@pytest.mark.parametrize("params", [{"kind": "turnkey"}, {"departement": "72"},
-                                    {"commune": "91216"}])
+@pytest.mark.parametrize(
+    "params", [{"kind": "turnkey"}, {"departement": "72"}, {"commune": "91216"}]
+)
 def test_filters_without_matches_return_an_empty_collection(client, params):
     body = client.get("/api/v1/sites", params=params).json()
     assert body["numberMatched"] == 0
@@ -72,34 +76,44 @@ def test_bbox_filter_keeps_sites_inside(client):
     # Around Rethel (08362).
     body = client.get("/api/v1/sites", params={"bbox": "4.30,49.48,4.42,49.53"}).json()
     assert body["numberMatched"] > 0
-    assert {f["properties"]["comm_insee"] for f in body["features"]} <= {"08362", "08368",
-                                                                         "08008", "08262"}
+    assert {f["properties"]["comm_insee"] for f in body["features"]} <= {
+        "08362",
+        "08368",
+        "08008",
+        "08262",
+    }
 
 
 def test_territoire_industrie_filter(client, session):
     from sqlalchemy import text
-    ti = session.execute(text(
-        "SELECT territoire_id FROM territoire_industrie_epci WHERE epci_siren = '200041630'"
-    )).scalar()
+
+    ti = session.execute(
+        text("SELECT territoire_id FROM territoire_industrie_epci WHERE epci_siren = '200041630'")
+    ).scalar()
     assert ti, "CA Ardenne Métropole belongs to a Territoire d'industrie"
-    body = client.get("/api/v1/sites", params={"territoire_industrie": ti,
-                                               "limit": 1000}).json()
+    body = client.get("/api/v1/sites", params={"territoire_industrie": ti, "limit": 1000}).json()
     assert body["numberMatched"] > 0
-    members = set(session.execute(text(
-        "SELECT epci_siren FROM territoire_industrie_epci WHERE territoire_id = :t"),
-        {"t": ti}).scalars())
+    members = set(
+        session.execute(
+            text("SELECT epci_siren FROM territoire_industrie_epci WHERE territoire_id = :t"),
+            {"t": ti},
+        ).scalars()
+    )
     assert {f["properties"]["epci_siren"] for f in body["features"]} <= members
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"kind": "castle"}, "kind.0"),
-    ({"site_type": "friche lunaire"}, "site_type.0"),
-    ({"commune": "8105"}, "commune"),
-    ({"epci": "12"}, "epci"),
-    ({"bbox": "1,2,3"}, "bbox"),
-    ({"bbox": "5,50,4,49"}, "bbox"),
-    ({"limit": 0}, "limit"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"kind": "castle"}, "kind.0"),
+        ({"site_type": "friche lunaire"}, "site_type.0"),
+        ({"commune": "8105"}, "commune"),
+        ({"epci": "12"}, "epci"),
+        ({"bbox": "1,2,3"}, "bbox"),
+        ({"bbox": "5,50,4,49"}, "bbox"),
+        ({"limit": 0}, "limit"),
+    ],
+)
 def test_bad_filters_are_422_naming_the_field(client, params, field):
     r = client.get("/api/v1/sites", params=params)
     assert r.status_code == 422
@@ -114,7 +128,8 @@ def test_bad_enum_filter_lists_the_allowed_values(client):
 
 
 def test_drafts_are_visible_to_their_territory_and_admins_only(
-        client, staff, other_staff, investor, admin):
+    client, staff, other_staff, investor, admin
+):
     created = client.post("/api/v1/sites", json=site_feature(), headers=staff)
     assert created.status_code == 201
     site_id = created.json()["id"]
