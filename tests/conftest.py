@@ -4,7 +4,6 @@ it at ``foncier_test``); it is dropped and rebuilt at the start of the run."""
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -22,7 +21,6 @@ from app.db.session import get_session, make_sessionmaker
 from app.demo.service import load_demo
 from app.main import create_app
 
-SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 DATA_DIR = PROJECT_ROOT / "data"
 
 #: EPCI of the Ardennes demo: CA Ardenne Métropole (Charleville-Mézières, 08105) and
@@ -136,8 +134,3 @@ def other_staff(session: Session) -> dict[str, str]:
 @pytest.fixture
 def saclay_staff(session: Session) -> dict[str, str]:
     return _bearer(session, "territory_staff", PARIS_SACLAY)
-
-
-def shared_path(*parts: str) -> Path:
-    """A file of ../shared/data (tests may read it directly)."""
-    return SHARED_DATA.joinpath(*parts)
