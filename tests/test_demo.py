@@ -60,10 +60,26 @@ def test_the_repaired_geometry_is_flagged_not_dropped(session):
 def test_loading_the_demo_again_changes_nothing(session):
     before = session.execute(text("SELECT count(*), max(version) FROM site")).one()
     report = load_demo(session, data_dir=DATA_DIR, with_territories=False)
-    assert report.sites_imported == 0 and report.sites_updated == 0
+    assert report.sites_imported == 0 and report.sites_kept == 0
     assert report.sites_unchanged == 164
     assert report.parcels["imported"] == 0 and report.parcels["updated"] == 0
     assert session.execute(text("SELECT count(*), max(version) FROM site")).one() == before
+
+
+def test_the_demo_loader_never_overwrites_local_edits(session):
+    session.execute(
+        text(
+            "UPDATE site SET site_statut = 'friche reconvertie', version = 7 "
+            "WHERE site_id = '08105_09'"
+        )
+    )
+    report = load_demo(session, data_dir=DATA_DIR, with_territories=False)
+    assert report.sites_kept == 1
+    assert report.sites_unchanged == 163
+    statut = session.execute(
+        text("SELECT site_statut FROM site WHERE site_id = '08105_09'")
+    ).scalar_one()
+    assert statut == "friche reconvertie"
 
 
 def test_reference_territories_cover_metropolitan_france(session):

@@ -20,7 +20,7 @@ from app.errors import AppError
 from app.parcels import service as parcels_service
 from app.sites import repository as sites_repository
 from app.sites import service as sites_service
-from app.sites.schemas import SiteCreate, SitePatch, SiteProperties
+from app.sites.schemas import SiteCreate, SiteProperties
 from app.territories import service as territories_service
 from app.territories.service import Progress, TerritoryCounts, _no_progress
 from app.territories.sources import csv_rows, features
@@ -42,7 +42,7 @@ class DemoReport:
 
     territories: TerritoryCounts | None = None
     sites_imported: int = 0
-    sites_updated: int = 0
+    sites_kept: int = 0
     sites_unchanged: int = 0
     parcels: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -97,7 +97,11 @@ def _ardennes_features(data_dir: Path) -> Iterable[tuple[str, dict[str, Any], di
 def upsert_site(
     session: Session, site_id: str, props: dict[str, Any], geometry: dict[str, Any]
 ) -> str:
-    """Create the site, or update the properties that differ; return what happened."""
+    """Create the site unless it exists; return "imported", "unchanged" or "kept".
+
+    An existing site that differs from the file was edited here since it was loaded (or deleted):
+    the demo loader never overwrites what users did, it reports the site as "kept".
+    """
     model = SiteProperties.model_validate(props)
     existing = sites_repository.by_site_id(session, site_id)
     if existing is None:
@@ -110,14 +114,8 @@ def upsert_site(
         return "imported"
     current = sites_service.snapshot(existing)
     wanted = model.model_dump(exclude_unset=True)
-    changed = {k: v for k, v in wanted.items() if sites_service.jsonable(v) != current.get(k)}
-    changed.pop("site_actu_date", None)
-    if not changed and existing.deleted_at is None:
-        return "unchanged"
-    existing.deleted_at = None
-    patch = SitePatch(properties=SiteProperties.model_validate(changed))
-    sites_service.patch_site(session, LOADER, site_id, patch, if_match=sites_service.etag(existing))
-    return "updated"
+    same = all(sites_service.jsonable(v) == current.get(k) for k, v in wanted.items())
+    return "unchanged" if same and existing.deleted_at is None else "kept"
 
 
 def load_demo(
