@@ -14,7 +14,7 @@ config = context.config
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
     """Skip the parcel partitions (made by the migration, not the models) and PostGIS's tables."""
     table = obj if type_ == "table" else getattr(obj, "table", None)
-    if table is not None and table.name.startswith("parcel_"):
+    if table is not None and table.name.startswith(("parcel_", "building_")):
         return False
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 

@@ -1,7 +1,10 @@
 """All ORM classes (one metadata for Alembic; STYLE.md §2)."""
 
 from app.models.api_key import ROLES, ApiKey
+from app.models.building import Building
+from app.models.import_batch import IMPORT_KINDS, IMPORT_STATUSES, ImportBatch, QuarantineRow
 from app.models.parcel import Parcel
+from app.models.polluted_site import PollutedSite
 from app.models.procedure import PROCEDURE_STATUSES, Procedure
 from app.models.site import SITE_KINDS, Site, SiteParcel
 from app.models.site_change import SiteChange
@@ -15,6 +18,12 @@ from app.models.territory import (
 )
 
 __all__ = [
+    "IMPORT_KINDS",
+    "IMPORT_STATUSES",
+    "Building",
+    "ImportBatch",
+    "PollutedSite",
+    "QuarantineRow",
     "PROCEDURE_STATUSES",
     "ROLES",
     "SITE_KINDS",

@@ -5,10 +5,12 @@ France holds about 90 M parcels; one LIST partition per département keeps each 
 created by the migration (and ``parcel_default`` catches any code not listed).
 """
 
+import uuid
 from datetime import date, datetime
 
 from geoalchemy2 import Geometry
 from sqlalchemy import Boolean, Date, DateTime, Integer, PrimaryKeyConstraint, String, func
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -35,6 +37,8 @@ class Parcel(Base):
     arpente: Mapped[bool | None] = mapped_column(Boolean)
     source_created: Mapped[date | None] = mapped_column(Date)
     source_updated: Mapped[date | None] = mapped_column(Date)
+    #: MD5 of the source feature's text: an unchanged parcel is skipped without parsing it.
+    source_hash: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     #: The source geometry was invalid and repaired with ST_MakeValid.
     geom_repaired: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     imported_at: Mapped[datetime] = mapped_column(

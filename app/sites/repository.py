@@ -28,11 +28,13 @@ class GeometryFacts:
     valid: bool
     reason: str
     bbox: tuple[float, float, float, float]
-    area_m2: float
+    area_m2: float | None
     geom: WKBElement
     point: WKBElement
     #: The input was invalid and was repaired with ST_MakeValid (importers only).
     repaired: bool = False
+    #: The input was a Point (importers only): the site's footprint is unknown.
+    is_point: bool = False
 
 
 def _ewkb(geom: WKBElement) -> bytes:
@@ -57,12 +59,15 @@ def analyse_geometry(
         WITH src AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:g), :srid) AS g),
         w AS (SELECT CASE WHEN :srid = 4326 THEN g ELSE ST_Transform(g, 4326) END AS g FROM src),
         v AS (SELECT g, ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason FROM w),
-        m AS (SELECT *, ST_Multi(ST_ReducePrecision(CASE WHEN valid THEN g
-                 WHEN :repair THEN ST_CollectionExtract(ST_MakeValid(g), 3) END, :grid)) AS mg
+        m AS (SELECT *, CASE WHEN GeometryType(g) = 'POINT' THEN ST_ReducePrecision(g, :grid)
+                 ELSE ST_Multi(ST_ReducePrecision(CASE WHEN valid THEN g
+                   WHEN :repair THEN ST_CollectionExtract(ST_MakeValid(g), 3) END, :grid))
+                 END AS mg
               FROM v)
         SELECT valid, reason, ST_XMin(g) AS x0, ST_YMin(g) AS y0, ST_XMax(g) AS x1,
-               ST_YMax(g) AS y1,
-               ST_Area(ST_Transform(mg, :local_srid)) AS area_m2,
+               ST_YMax(g) AS y1, GeometryType(g) = 'POINT' AS is_point,
+               CASE WHEN GeometryType(g) <> 'POINT'
+                    THEN ST_Area(ST_Transform(mg, :local_srid)) END AS area_m2,
                ST_AsEWKB(mg) AS geom, ST_AsEWKB(ST_PointOnSurface(mg)) AS point,
                ST_IsValid(mg) AS still_valid
         FROM m
@@ -83,10 +88,11 @@ def analyse_geometry(
         True,
         row.reason,
         bbox,
-        float(row.area_m2),
+        None if row.area_m2 is None else float(row.area_m2),
         WKBElement(bytes(row.geom), srid=STORAGE_SRID, extended=True),
         WKBElement(bytes(row.point), srid=STORAGE_SRID, extended=True),
         repaired=not row.valid,
+        is_point=bool(row.is_point),
     )
 
 

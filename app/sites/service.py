@@ -213,14 +213,18 @@ def prepare_geometry(
     insee: str,
     max_vertices: int,
     repair: bool = False,
+    allow_point: bool = False,
 ) -> repository.GeometryFacts:
     """Validate a submitted polygonal geometry and return it in WGS84 with its area.
 
     With ``repair`` (importers of real files), an invalid polygon is made valid with
     ST_MakeValid instead of refused; ``facts.repaired`` tells, and the caller records a warning.
+    With ``allow_point`` (importers of point inventories), a Point is accepted: the site then
+    has no footprint and is flagged ``geom_approximate``.
     """
+    types = validate.POLYGONAL_TYPES + (("Point",) if allow_point else ())
     try:
-        validate.check_structure(geometry, max_vertices=max_vertices)
+        validate.check_structure(geometry, allowed_types=types, max_vertices=max_vertices)
         raw_bbox = validate.bbox_of(geometry)
     except validate.GeometryIssue as issue:
         raise _geometry_error(issue.reason, issue.where) from None
@@ -359,10 +363,10 @@ def _set_commune(site: Site, commune: Commune) -> None:
 
 
 def _set_geometry(site: Site, facts: repository.GeometryFacts) -> None:
-    site.geom = facts.geom
+    site.geom = None if facts.is_point else facts.geom
     site.point = facts.point
     site.area_m2 = facts.area_m2
-    site.geom_approximate = False
+    site.geom_approximate = facts.is_point
     others = [w for w in site.warnings or [] if w.get("field") != "geometry"]
     if facts.repaired:
         others.append(
@@ -387,8 +391,12 @@ def create_site(
     header_crs: str | None = None,
     max_vertices: int = 100_000,
     repair: bool = False,
+    allow_point: bool = False,
 ) -> Site:
-    """Create a site from a GeoJSON Feature; staff only in their own EPCI."""
+    """Create a site from a GeoJSON Feature; staff only in their own EPCI.
+
+    ``repair`` and ``allow_point`` are for importers of real files (see prepare_geometry).
+    """
     auth_service.require_writer(principal)
     props = body.properties.model_dump(exclude_unset=True)
     missing = [name for name in ("kind", "site_nom", "comm_insee") if props.get(name) is None]
@@ -416,6 +424,7 @@ def create_site(
         insee=commune.insee,
         max_vertices=max_vertices,
         repair=repair,
+        allow_point=allow_point,
     )
     _check_place(session, principal, commune=commune, facts=facts)
 

@@ -139,3 +139,29 @@ def test_geometry_far_from_the_declared_commune_is_422(client, admin):
     error = r.json()["errors"][0]
     assert error["field"] == "properties.comm_insee"
     assert "km from commune Rethel" in error["reason"]
+
+
+def test_importers_may_register_a_point_only_site_flagged_approximate(session):
+    from app.auth.service import Principal
+    from app.sites import service
+    from app.sites.schemas import SiteCreate
+
+    feature = SiteCreate.model_validate(
+        site_feature(geometry={"type": "Point", "coordinates": [4.7207, 49.77045]})
+    )
+    importer = Principal(role="admin", label="test importer")
+    site = service.create_site(session, importer, feature, allow_point=True)
+    assert site.geom is None
+    assert site.geom_approximate is True
+    assert site.area_m2 is None
+    text = service.feature_text(session, importer, site)
+    assert '"type" : "Point"' in text or '"type":"Point"' in text
+
+
+def test_the_api_refuses_point_sites(client, admin):
+    r = client.post(
+        "/api/v1/sites",
+        json=site_feature(geometry={"type": "Point", "coordinates": [4.72, 49.77]}),
+        headers=admin,
+    )
+    assert r.status_code == 422
