@@ -21,6 +21,7 @@ def _progress(items: Iterable[Any], label: str) -> Iterable[Any]:
         unit=" files" if label in ("EPCI", "communes") else " rows",
         file=sys.stderr,
         leave=False,
+        mininterval=0.5,
     )
 
 
@@ -101,15 +102,16 @@ def demo_load(data_dir: Path | None) -> None:
             f"Territoires d'industrie ({t.territoire_industrie_epcis} EPCI memberships)"
         )
     click.echo(
-        f"Ardennes friches: {report.sites_imported} imported, {report.sites_updated} "
-        f"updated, {report.sites_unchanged} unchanged, {len(report.errors)} errors"
+        f"Ardennes friches: {report.sites_imported} imported, {report.sites_unchanged} "
+        f"unchanged, {report.sites_kept} kept as edited here, {len(report.errors)} errors"
     )
     for error in report.errors:
         click.echo(f"  {error}", err=True)
     p = report.parcels
     click.echo(
         f"cadastre parcels: {p['rows']} rows, {p['imported']} imported, "
-        f"{p['updated']} updated, {p['unchanged']} unchanged, {p['repaired']} repaired"
+        f"{p['updated']} updated, {p['unchanged']} unchanged, {p['deleted']} deleted, "
+        f"{p['repaired']} repaired, {p['buildings']} buildings"
     )
 
 
@@ -133,7 +135,7 @@ def import_cadastre(paths: tuple[Path, ...], report_path: Path | None) -> None:
     from app.parcels.service import import_cadastre as run
 
     with session_scope() as session:
-        report = run(session, paths)
+        report = run(session, paths, progress=_progress)
     data = report.as_dict()
     if report_path:
         report_path.write_text(json.dumps(data, indent=2, ensure_ascii=False))

@@ -11,6 +11,7 @@ from app.config import get_settings
 from app.db.session import get_engine, make_sessionmaker
 from app.errors import install_handlers
 from app.middleware import BodySizeLimit
+from app.parcels.router import router as parcels_router
 from app.sites.router import router as sites_router
 
 DESCRIPTION = """
@@ -40,4 +41,5 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(system.router)
     app.include_router(sites_router)
+    app.include_router(parcels_router)
     return app

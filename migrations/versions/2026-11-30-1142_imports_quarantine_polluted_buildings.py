@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=2), nullable=True),
         sa.Column("nom", sa.Text(), nullable=True),
         sa.Column("source_updated", sa.Date(), nullable=True),
+        sa.Column("source_hash", sa.UUID(), nullable=True),
         sa.Column(
             "geom",
             Geometry(
@@ -169,9 +170,23 @@ def upgrade() -> None:
             f"CREATE TABLE building_{code.lower()} PARTITION OF building FOR VALUES IN ('{code}')"
         )
     op.execute("CREATE TABLE building_default PARTITION OF building DEFAULT")
+    # GeoJSON → geometry that yields NULL instead of raising: the fallback of bulk imports when
+    # one row of a file is unreadable (the fast path calls ST_GeomFromGeoJSON directly).
+    op.execute(
+        """
+        CREATE FUNCTION foncier_try_geojson(doc text) RETURNS geometry
+        LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+        BEGIN
+          RETURN ST_SetSRID(ST_GeomFromGeoJSON(doc), 4326);
+        EXCEPTION WHEN OTHERS THEN
+          RETURN NULL;
+        END $$
+        """
+    )
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION IF EXISTS foncier_try_geojson(text)")
     op.drop_column("parcel", "source_hash")
     op.drop_index(op.f("ix_quarantine_site_id"), table_name="quarantine")
     op.drop_index(op.f("ix_quarantine_epci_siren"), table_name="quarantine")
