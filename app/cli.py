@@ -228,3 +228,7 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
     )
+
+
+if __name__ == "__main__":
+    cli()

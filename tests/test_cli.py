@@ -47,3 +47,27 @@ def test_keys_create_refuses_staff_without_epci():
     result = CliRunner().invoke(cli, ["keys", "create", "--role", "territory_staff"])
     assert result.exit_code != 0
     assert "--epci" in result.output
+
+
+def test_demo_load_prints_its_summary(session, monkeypatch):
+    """The CLI renders the loader's report (the load itself is tested in test_demo.py)."""
+    from app.demo import service as demo_service
+    from tests.conftest import DATA_DIR
+
+    report = demo_service.load_demo(session, data_dir=DATA_DIR, with_territories=False)
+    monkeypatch.setattr(demo_service, "load_demo", lambda *_, **__: report)
+    monkeypatch.setattr("app.db.session_scope", _fake_scope(session))
+    result = CliRunner().invoke(cli, ["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "Ardennes friches: 0 imported, 164 unchanged, 0 kept as edited here" in result.output
+    assert "cadastre parcels: 15205 rows" in result.output
+
+
+def _fake_scope(session):
+    from contextlib import contextmanager
+
+    @contextmanager
+    def scope(*_args, **_kwargs):
+        yield session
+
+    return scope

@@ -55,21 +55,36 @@ def _clean(line: bytes) -> bytes:
     return line.rstrip(b",")
 
 
+def _feature_id(raw: bytes) -> str | None:
+    if raw.startswith(_ID_PREFIX):
+        end = raw.find(b'"', len(_ID_PREFIX))
+        return raw[len(_ID_PREFIX) : end].decode()
+    try:
+        feat = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(feat, dict):
+        return None
+    fid = feat.get("id") or (feat.get("properties") or {}).get("id")
+    return None if fid is None else str(fid)
+
+
 def features(path: Path) -> Iterator[RawFeature]:
-    """Yield the features of an Etalab layer file, streaming, with their content hash."""
+    """Yield the features of an Etalab layer file, streaming, with their content hash.
+
+    In a one-feature-per-line file, every line but the collection's opening and closing ones
+    is a feature: a line that is not valid JSON still yields a RawFeature (with no id), so that
+    the caller reports it rather than losing it.
+    """
     if _is_line_delimited(path):
         with open_binary(path) as fh:
             row = 0
             for line in fh:
-                if not line.startswith(_FEATURE_PREFIX):
+                raw = _clean(line)
+                if not raw or raw in (b"]", b"}", b"]}") or b'"FeatureCollection"' in raw[:60]:
                     continue
                 row += 1
-                raw = _clean(line)
-                fid = None
-                if raw.startswith(_ID_PREFIX):
-                    end = raw.find(b'"', len(_ID_PREFIX))
-                    fid = raw[len(_ID_PREFIX) : end].decode()
-                yield RawFeature(row, fid, xxhash.xxh3_128_digest(raw), raw)
+                yield RawFeature(row, _feature_id(raw), xxhash.xxh3_128_digest(raw), raw)
         return
     with open_binary(path) as fh:
         for row, feat in enumerate(ijson.items(fh, "features.item", use_float=True), start=1):

@@ -1,0 +1,210 @@
+"""`foncier import cadastre`: real Etalab files, idempotence, millésimes, repairs, crashes."""
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.parcels.service import import_cadastre
+from tests.conftest import DATA_DIR
+
+ETALAB = DATA_DIR / "cadastre" / "etalab"
+
+
+def _lines(path: Path) -> list[str]:
+    with gzip.open(path, "rt") as fh:
+        return fh.read().splitlines()
+
+
+def _write(path: Path, header: str, features: list[str]) -> Path:
+    body = header + "\n" + ",\n".join(f.rstrip(",").removesuffix("]}") for f in features)
+    path.write_text(body + "\n]}\n")
+    return path
+
+
+def _commune_file(
+    tmp_path: Path, name: str = "cadastre-91216-parcelles.json"
+) -> tuple[str, list[str]]:
+    lines = _lines(ETALAB / "cadastre-91216-parcelles.json.gz")
+    return lines[0], [line for line in lines[1:] if line.startswith('{"type":"Feature"')]
+
+
+def test_real_files_account_for_every_row_and_reimport_changes_nothing(session):
+    # The demo already loaded these three communes: everything is unchanged.
+    report = import_cadastre(session, [ETALAB])
+    assert report.rows == 15205
+    assert report.unchanged == 15205
+    assert report.rows == report.imported + report.updated + report.unchanged + report.quarantined
+
+
+def test_first_import_then_reimport_of_edigeo_derived_layers(session):
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "cadastre"
+    folder = shared / "derived-from-edigeo"
+    if not folder.exists():  # the files are small: the repository's copy of them is the same
+        pytest.fail("../shared/data/cadastre/derived-from-edigeo is needed by this test")
+    first = import_cadastre(session, [folder])
+    assert first.imported == first.rows > 0
+    assert first.buildings > 0
+    assert first.quarantined == 0
+    second = import_cadastre(session, [folder])
+    assert second.rows == first.rows
+    assert second.unchanged == second.rows
+    assert second.imported == second.updated == second.buildings == 0
+
+
+def test_next_millesime_updates_adds_and_deletes(session, tmp_path):
+    header, features = _commune_file(tmp_path)
+    changed = json.loads(features[0].rstrip(","))
+    changed["properties"]["contenance"] += 7
+    changed["properties"]["updated"] = "2026-01-01"
+    gone = json.loads(features[1].rstrip(","))["id"]
+    new = json.loads(features[2].rstrip(","))
+    new["id"] = new["properties"]["id"] = "91216000AB9999"
+    new["properties"]["numero"] = "9999"
+    feats = (
+        [json.dumps(changed, separators=(",", ":"))]
+        + features[2:]
+        + [json.dumps(new, separators=(",", ":"))]
+    )
+    path = _write(tmp_path / "cadastre-91216-parcelles.json", header, feats)
+    report = import_cadastre(session, [path])
+    assert (report.imported, report.updated, report.deleted) == (1, 1, 1)
+    assert report.unchanged == len(features) - 2
+    assert report.rows == report.imported + report.updated + report.unchanged + report.quarantined
+    row = session.execute(
+        text("SELECT contenance, source_updated::text FROM parcel WHERE idu = :i"),
+        {"i": changed["id"]},
+    ).one()
+    assert tuple(row) == (changed["properties"]["contenance"], "2026-01-01")
+    assert (
+        session.execute(text("SELECT count(*) FROM parcel WHERE idu = :i"), {"i": gone}).scalar()
+        == 0
+    )
+
+
+def test_invalid_geometry_is_repaired_and_flagged_never_dropped(session, tmp_path):
+    header, features = _commune_file(tmp_path)
+    bowtie = {
+        "type": "Feature",
+        "id": "91216000ZZ0001",
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [2.320, 48.670],
+                    [2.321, 48.671],
+                    [2.321, 48.670],
+                    [2.320, 48.671],
+                    [2.320, 48.670],
+                ]
+            ],
+        },
+        "properties": {
+            "id": "91216000ZZ0001",
+            "commune": "91216",
+            "prefixe": "000",
+            "section": "ZZ",
+            "numero": "1",
+            "contenance": 80,
+            "arpente": False,
+            "created": "2020-01-01",
+            "updated": "2020-01-01",
+        },
+    }
+    path = _write(
+        tmp_path / "cadastre-91216-parcelles.json", header, features + [json.dumps(bowtie)]
+    )
+    report = import_cadastre(session, [path])
+    assert report.imported == 1
+    assert report.repaired == 1
+    row = session.execute(
+        text("SELECT geom_repaired, ST_IsValid(geom) FROM parcel WHERE idu = '91216000ZZ0001'")
+    ).one()
+    assert tuple(row) == (True, True)
+
+
+def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_imported(session, tmp_path):
+    header, features = _commune_file(tmp_path)
+    bad_id = features[5].replace('"id":"91216', '"id":"X1216', 1)
+    unreadable = json.loads(features[6].rstrip(","))
+    unreadable["id"] = unreadable["properties"]["id"] = "91216000ZZ0002"
+    unreadable["geometry"] = {"type": "Polygon", "coordinates": "nope"}
+    point = json.loads(features[7].rstrip(","))
+    point["id"] = point["properties"]["id"] = "91216000ZZ0003"
+    point["geometry"] = {"type": "Point", "coordinates": [2.32, 48.67]}
+    path = _write(
+        tmp_path / "cadastre-91216-parcelles.json",
+        header,
+        features + [bad_id, json.dumps(unreadable), json.dumps(point), features[8]],
+    )
+    report = import_cadastre(session, [path])
+    assert report.quarantined == 4
+    reasons = {(e["field"], e["reason"].split(":")[0]) for e in report.errors}
+    assert ("id", "malformed parcel id 'X1216000AB0042'") in reasons or any(
+        e["field"] == "id" and "malformed" in e["reason"] for e in report.errors
+    )
+    assert any("duplicate parcel id" in e["reason"] for e in report.errors)
+    assert sum(e["field"] == "geometry" for e in report.errors) == 2
+    assert report.rows == report.imported + report.updated + report.unchanged + report.quarantined
+    assert (
+        session.execute(
+            text("SELECT count(*) FROM parcel WHERE idu IN ('91216000ZZ0002', '91216000ZZ0003')")
+        ).scalar()
+        == 0
+    )
+
+
+def test_a_killed_import_leaves_all_or_nothing(database_url, tmp_path):
+    """Kill `foncier import cadastre` while it writes: the commune is there whole or absent."""
+    lines = _lines(ETALAB / "cadastre-75118-parcelles.json.gz")
+    header, feats = lines[0], [x for x in lines[1:] if x.startswith('{"type":"Feature"')]
+    tiled = []
+    for k in range(12):  # 12 synthetic communes 45901… of 6 821 parcels: about 80 000 rows
+        code = f"459{k:02d}"
+        for f in feats:
+            tiled.append(f.replace("75118", code))
+    path = tmp_path / "cadastre-45-parcelles.json"
+    _write(path, header, tiled)
+    env = {**os.environ, "FONCIER_DATABASE_URL": database_url}
+    engine = create_engine(database_url)
+
+    def count() -> int:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT count(*) FROM parcel WHERE departement = '45' AND commune LIKE '459%'")
+            ).scalar_one()
+
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "import", "cadastre", str(path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(2.5)
+        assert proc.poll() is None, "the import must still be running when it is killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert count() in (0, len(tiled))
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", "import", "cadastre", str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        assert count() == len(tiled)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                text("DELETE FROM parcel WHERE departement = '45' AND commune LIKE '459%'")
+            )
+        engine.dispose()
