@@ -107,6 +107,7 @@ def demo_load(data_dir: Path | None) -> None:
     )
     for error in report.errors:
         click.echo(f"  {error}", err=True)
+    click.echo(f"polluted-site registers (BASOL, ADEME): {report.polluted_sites} sites")
     p = report.parcels
     click.echo(
         f"cadastre parcels: {p['rows']} rows, {p['imported']} imported, "

@@ -12,6 +12,7 @@ from app.db.session import get_engine, make_sessionmaker
 from app.errors import install_handlers
 from app.middleware import BodySizeLimit
 from app.parcels.router import router as parcels_router
+from app.pollution.router import router as pollution_router
 from app.sites.router import router as sites_router
 
 DESCRIPTION = """
@@ -42,4 +43,5 @@ def create_app() -> FastAPI:
     app.include_router(system.router)
     app.include_router(sites_router)
     app.include_router(parcels_router)
+    app.include_router(pollution_router)
     return app

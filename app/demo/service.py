@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.auth.service import Principal
 from app.errors import AppError
 from app.parcels import service as parcels_service
+from app.pollution import service as pollution_service
 from app.sites import repository as sites_repository
 from app.sites import service as sites_service
 from app.sites.schemas import SiteCreate, SiteProperties
@@ -45,6 +46,7 @@ class DemoReport:
     sites_kept: int = 0
     sites_unchanged: int = 0
     parcels: dict[str, Any] = field(default_factory=dict)
+    polluted_sites: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -141,6 +143,7 @@ def load_demo(
             report.errors.append(f"{site_id}: {exc}")
             continue
         setattr(report, f"sites_{outcome}", getattr(report, f"sites_{outcome}") + 1)
+    report.polluted_sites = pollution_service.load_registers(session, data_dir=data_dir).loaded
     cadastre = parcels_service.import_cadastre(session, [data_dir / "cadastre" / "etalab"])
     report.parcels = {k: v for k, v in cadastre.as_dict().items() if k != "errors"}
     return report

@@ -27,6 +27,11 @@ class PollutedSite(Base):
     statut: Mapped[str | None] = mapped_column(Text)
     surface_m2: Mapped[float | None] = mapped_column(Float)
     url: Mapped[str | None] = mapped_column(Text)
+    #: ``exact`` (the register's coordinates) or ``commune`` (only the commune is known: the
+    #: point is the commune's point on surface, and proximity rules ignore it).
+    position_precision: Mapped[str] = mapped_column(
+        String(8), default="exact", server_default="exact"
+    )
     #: The register's other attributes, unchanged.
     properties: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=True), nullable=False)

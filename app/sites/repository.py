@@ -206,15 +206,20 @@ def _visibility(
     return " AND ".join(clauses) or "TRUE", params
 
 
-def _feature_sql(hidden: tuple[str, ...]) -> str:
-    # Properties are the row minus hidden columns; dates and numerics are rendered by to_jsonb.
-    del hidden  # bound as a parameter, listed here for readers
-    return (
-        "json_build_object('type', 'Feature', 'id', s.site_id, "
-        f"'geometry', ST_AsGeoJSON(coalesce(s.geom, s.point), {GEOJSON_DIGITS})::json, "
-        "'properties', (to_jsonb(s.*) - CAST(:hidden AS text[])) || jsonb_build_object("
-        f"'geompoint', ST_AsText(s.point, {GEOJSON_DIGITS})))"
-    )
+#: One site as a GeoJSON Feature. Properties are the row minus the columns bound as :hidden
+#: (dates and numerics rendered by to_jsonb), plus the WKT point and the number of polluted
+#: sites of the registers within 500 m (metres in the local projected CRS).
+FEATURE_SQL = (
+    "json_build_object('type', 'Feature', 'id', s.site_id, "
+    f"'geometry', ST_AsGeoJSON(coalesce(s.geom, s.point), {GEOJSON_DIGITS})::json, "
+    "'properties', (to_jsonb(s.*) - CAST(:hidden AS text[])) || jsonb_build_object("
+    f"'geompoint', ST_AsText(s.point, {GEOJSON_DIGITS}), "
+    "'polluted_sites_500m', (SELECT count(*) FROM polluted_site p "
+    "WHERE p.position_precision = 'exact' "
+    "AND p.geom && ST_Expand(coalesce(s.geom, s.point), 0.0125) "
+    "AND ST_DWithin(ST_Transform(p.geom, foncier_local_srid(s.departement_code)), "
+    "ST_Transform(coalesce(s.geom, s.point), foncier_local_srid(s.departement_code)), 500))))"
+)
 
 
 def feature_page(
@@ -236,7 +241,7 @@ def feature_page(
     ).scalar_one()
     returned, features = session.execute(
         text(
-            f"SELECT count(*), coalesce(json_agg({_feature_sql(hidden)} ORDER BY s.site_id), "
+            f"SELECT count(*), coalesce(json_agg({FEATURE_SQL} ORDER BY s.site_id), "
             "'[]')::text "
             f"FROM (SELECT * FROM site s WHERE {cond} ORDER BY s.site_id "
             "LIMIT :limit OFFSET :offset) s"
@@ -250,7 +255,7 @@ def feature(session: Session, *, site_pk: int, hidden: tuple[str, ...]) -> str:
     """Return one site as GeoJSON Feature text."""
     return str(
         session.execute(
-            text(f"SELECT {_feature_sql(hidden)}::text FROM site s WHERE s.id = :pk"),
+            text(f"SELECT {FEATURE_SQL}::text FROM site s WHERE s.id = :pk"),
             {"pk": site_pk, "hidden": list(hidden)},
         ).scalar_one()
     )

@@ -105,6 +105,9 @@ def upgrade() -> None:
         sa.Column("surface_m2", sa.Float(), nullable=True),
         sa.Column("url", sa.Text(), nullable=True),
         sa.Column(
+            "position_precision", sa.String(length=8), server_default="exact", nullable=False
+        ),
+        sa.Column(
             "properties", postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), nullable=True
         ),
         sa.Column(
@@ -170,6 +173,16 @@ def upgrade() -> None:
             f"CREATE TABLE building_{code.lower()} PARTITION OF building FOR VALUES IN ('{code}')"
         )
     op.execute("CREATE TABLE building_default PARTITION OF building DEFAULT")
+    # The legal projected CRS of a département (DOMAIN.md §3; app/geo/crs.py says the same).
+    op.execute(
+        """
+        CREATE FUNCTION foncier_local_srid(departement text) RETURNS integer
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+          SELECT CASE departement WHEN '971' THEN 5490 WHEN '972' THEN 5490
+                 WHEN '973' THEN 2972 WHEN '974' THEN 2975 WHEN '976' THEN 4471 ELSE 2154 END
+        $$
+        """
+    )
     # GeoJSON → geometry that yields NULL instead of raising: the fallback of bulk imports when
     # one row of a file is unreadable (the fast path calls ST_GeomFromGeoJSON directly).
     op.execute(
@@ -187,6 +200,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS foncier_try_geojson(text)")
+    op.execute("DROP FUNCTION IF EXISTS foncier_local_srid(text)")
     op.drop_column("parcel", "source_hash")
     op.drop_index(op.f("ix_quarantine_site_id"), table_name="quarantine")
     op.drop_index(op.f("ix_quarantine_epci_siren"), table_name="quarantine")

@@ -1,0 +1,1 @@
+"""Polluted-site registers (BASOL, ADEME) and what lies near each site."""
