@@ -271,3 +271,59 @@ def geometry_geojson(session: Session, *, site_pk: int) -> dict[str, Any] | None
     import json
 
     return json.loads(value)  # type: ignore[no-any-return]
+
+
+#: CNIG Friches v1.0.6 columns as SQL expressions, for the CSV export. Required fields are
+#: always filled: a missing identification date is the date the site was registered here,
+#: a missing update date the date of its last change, ``urba_zaer`` defaults to "inconnu",
+#: ``site_type`` to "sans objet" (a turnkey site or plot is not a friche), ``source_nom`` to
+#: "Foncier". Geometries are WKT in CRS84 order (lon lat), as Cartofriches writes them.
+CNIG_EXPORT_COLUMNS: dict[str, str] = {
+    "site_identif_date": "coalesce(s.site_identif_date, s.created_at::date)::text",
+    "site_actu_date": "coalesce(s.site_actu_date, s.updated_at::date)::text",
+    "site_type": "coalesce(s.site_type, 'sans objet')",
+    "urba_zaer": "coalesce(s.urba_zaer, 'inconnu')",
+    "source_nom": "coalesce(s.source_nom, 'Foncier')",
+    "geompoint": f"ST_AsText(s.point, {GEOJSON_DIGITS})",
+    "geomsurf": f"ST_AsText(s.geom, {GEOJSON_DIGITS})",
+}
+
+
+def cnig_rows(
+    session: Session,
+    *,
+    where: list[str],
+    params: dict[str, Any],
+    drafts: str | bool | None,
+    columns: list[str],
+) -> list[tuple[Any, ...]]:
+    """Return the CNIG columns of the visible sites, ordered by site_id, as text values."""
+    vis, vis_params = _visibility(drafts)
+    cond = " AND ".join([vis, *where])
+    select = ", ".join(f"{CNIG_EXPORT_COLUMNS.get(c, f's.{c}')}::text AS {c}" for c in columns)
+    return [
+        tuple(r)
+        for r in session.execute(
+            text(f"SELECT {select} FROM site s WHERE {cond} ORDER BY s.site_id"),
+            {**params, **vis_params},
+        )
+    ]
+
+
+def feature_lines(
+    session: Session,
+    *,
+    where: list[str],
+    params: dict[str, Any],
+    drafts: str | bool | None,
+    hidden: tuple[str, ...],
+) -> list[str]:
+    """Return every visible site as one GeoJSON Feature text each, ordered by site_id."""
+    vis, vis_params = _visibility(drafts)
+    cond = " AND ".join([vis, *where])
+    return list(
+        session.execute(
+            text(f"SELECT {FEATURE_SQL}::text FROM site s WHERE {cond} ORDER BY s.site_id"),
+            {**params, **vis_params, "hidden": list(hidden)},
+        ).scalars()
+    )

@@ -1,7 +1,7 @@
 """REST routes of the site catalogue under /api/v1/sites (thin: parse, call, return)."""
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 
@@ -85,6 +85,42 @@ def list_sites(
         }
     )
     return Response(head[:-1] + ', "features": ' + features + "}", media_type=GEOJSON)
+
+
+EXPORT_MEDIA = {
+    "cnig-csv": ("text/csv; charset=utf-8", "sites-cnig-friches-v1.0.6.csv"),
+    "geojson": (GEOJSON, "sites.geojson"),
+    "gpkg": ("application/geopackage+sqlite3", "sites.gpkg"),
+}
+
+
+@router.get(
+    "/export",
+    responses={
+        200: {"content": {"text/csv": {}, GEOJSON: {}, "application/geopackage+sqlite3": {}}}
+    },
+)
+def export_sites(
+    session: SessionDep,
+    principal: PrincipalDep,
+    filters: FiltersDep,
+    format: Annotated[  # noqa: A002 (the public parameter name)
+        Literal["cnig-csv", "geojson", "gpkg"],
+        Query(description="cnig-csv: CNIG Friches v1.0.6 CSV; geojson; gpkg: GeoPackage"),
+    ] = "geojson",
+) -> Response:
+    """Export the sites the caller may see (same filters as the listing), whole."""
+    exporter = {
+        "cnig-csv": service.export_cnig_csv,
+        "geojson": service.export_geojson,
+        "gpkg": service.export_gpkg,
+    }[format]
+    media, filename = EXPORT_MEDIA[format]
+    return Response(
+        exporter(session, principal, filters=filters),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.post(

@@ -4,10 +4,14 @@ Services flush and never commit: the request (or CLI command) owns the transacti
 anywhere leaves nothing written (STYLE.md §3.3).
 """
 
+import csv
+import io
 import json
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
@@ -27,7 +31,7 @@ from app.errors import (
 from app.geo import validate
 from app.geo.crs import ACCEPTED_INPUT_SRIDS, STORAGE_SRID, departement_of, local_srid, parse_crs
 from app.models import Commune, Procedure, Site, SiteChange
-from app.sites import repository
+from app.sites import cnig, repository
 from app.sites.errors import ProcedureNotFound, SiteNotFound
 from app.sites.procedures import catalogue
 from app.sites.schemas import (
@@ -697,3 +701,53 @@ def put_procedure(
 def properties_model(props: dict[str, Any]) -> SiteProperties:
     """Validate a plain dict of properties (for loaders); raises pydantic's ValidationError."""
     return SiteProperties.model_validate(props)
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("cnig-csv", "geojson", "gpkg")
+
+
+def export_cnig_csv(session: Session, principal: Principal, *, filters: SiteFilters) -> bytes:
+    """Export the visible sites as a CNIG Friches v1.0.6 CSV (``,``, UTF-8, ISO dates)."""
+    columns = cnig.field_names()
+    where, params = filters.to_sql()
+    rows = repository.cnig_rows(
+        session,
+        where=where,
+        params=params,
+        drafts=auth_service.can_see_drafts_of(principal),
+        columns=columns,
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue().encode("utf-8")
+
+
+def export_geojson(session: Session, principal: Principal, *, filters: SiteFilters) -> bytes:
+    """Export the visible sites as one GeoJSON FeatureCollection (RFC 7946)."""
+    where, params = filters.to_sql()
+    lines = repository.feature_lines(
+        session,
+        where=where,
+        params=params,
+        drafts=auth_service.can_see_drafts_of(principal),
+        hidden=hidden_columns(principal),
+    )
+    return ('{"type": "FeatureCollection", "features": [' + ",\n".join(lines) + "]}").encode(
+        "utf-8"
+    )
+
+
+def export_gpkg(session: Session, principal: Principal, *, filters: SiteFilters) -> bytes:
+    """Export the visible sites as a GeoPackage (layer ``sites``, EPSG:4326)."""
+    import pyogrio
+
+    geojson = export_geojson(session, principal, filters=filters)
+    frame = pyogrio.read_dataframe(io.BytesIO(geojson))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sites.gpkg"
+        pyogrio.write_dataframe(frame, path, layer="sites", driver="GPKG", promote_to_multi=True)
+        return path.read_bytes()
