@@ -145,6 +145,32 @@ def import_cadastre(paths: tuple[Path, ...], report_path: Path | None) -> None:
         click.echo(f"  {error['field']}: {error['reason']}", err=True)
 
 
+@import_.command("sites-eco")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="write the JSON report to this file",
+)
+def import_sites_eco(paths: tuple[Path, ...], report_path: Path | None) -> None:
+    """Import CNIG Sites économiques (GeoPackage, or SITE-ECO and TERRAIN-ECO CSV tables)."""
+    from app.db import session_scope
+    from app.sites_eco.service import import_sites_eco as run
+
+    with session_scope() as session:
+        report = run(session, paths)
+    data = report.as_dict()
+    if report_path:
+        report_path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(", ".join(f"{k}: {v}" for k, v in data.items() if k not in ("errors", "warnings")))
+    for error in report.errors[:20]:
+        click.echo(
+            f"  {error['table']} row {error['row']}: {error['field']}: {error['reason']}", err=True
+        )
+
+
 @cli.group()
 def keys() -> None:
     """API keys."""
@@ -229,6 +255,57 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
     )
+
+
+@import_.command("friches")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="write the JSON report to this file",
+)
+def import_friches_command(path: Path, report_path: Path | None) -> None:
+    """Import a friches file: CNIG Friches CSV v1.0.1-v1.0.6, Cartofriches, GeoJSON (.gz too).
+
+    One transaction: rows with blocking errors go to the quarantine, the rest is upserted on
+    site_id (published, kind friche). Prints a one-line summary.
+    """
+    from app.db import session_scope
+    from app.errors import AppError
+    from app.imports import service as imports_service
+
+    principal = imports_service.importer(path.name)
+    try:
+        with session_scope() as session:
+            report = imports_service.import_friches(
+                session,
+                principal,
+                path,
+                max_vertices=get_settings().max_vertices,
+                progress=_progress,
+            )
+    except Exception as exc:
+        # The import rolled back as a whole; log the failed batch in a transaction of its own.
+        message = exc.message if isinstance(exc, AppError) else f"{type(exc).__name__}: {exc}"
+        with session_scope() as session:
+            imports_service.record_failure(session, principal, source_name=path.name, error=message)
+        if isinstance(exc, AppError):
+            details = "".join(f"\n  {e.field}: {e.reason}" for e in exc.errors)
+            raise click.ClickException(f"{message}{details}") from None
+        raise
+    if report_path:
+        report_path.write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    click.echo(report.summary())
+    for error in report.errors[:10]:
+        click.echo(
+            f"  row {error['row']} ({error['site_id'] or '?'}): {error['field']}: "
+            f"{error['reason']}",
+            err=True,
+        )
+    if len(report.errors) > 10:
+        click.echo(f"  … {len(report.errors) - 10} more errors (see --report)", err=True)
 
 
 if __name__ == "__main__":
