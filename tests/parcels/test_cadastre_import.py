@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from app.parcels.service import import_cadastre
@@ -45,10 +44,7 @@ def test_real_files_account_for_every_row_and_reimport_changes_nothing(session):
 
 
 def test_first_import_then_reimport_of_edigeo_derived_layers(session):
-    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "cadastre"
-    folder = shared / "derived-from-edigeo"
-    if not folder.exists():  # the files are small: the repository's copy of them is the same
-        pytest.fail("../shared/data/cadastre/derived-from-edigeo is needed by this test")
+    folder = Path(__file__).resolve().parents[1] / "data" / "cadastre-derived-from-edigeo"
     first = import_cadastre(session, [folder])
     assert first.imported == first.rows > 0
     assert first.buildings > 0

@@ -10,13 +10,7 @@ from sqlalchemy import text
 from app.auth.service import Principal
 from app.sites_eco.service import import_sites_eco
 
-EXAMPLES = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "data"
-    / "zones-activites"
-    / ("cnig-sites-economiques/schema")
-)
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "cnig-sites-economiques"
 
 
 def _parcel_l93(session, idu):
@@ -141,8 +135,8 @@ def test_the_official_example_files_are_quarantined_with_reasons(session):
     report = import_sites_eco(
         session,
         [
-            EXAMPLES / "site-eco" / "exemple-valide.csv",
-            EXAMPLES / "terrain-eco" / "exemple-valide.csv",
+            EXAMPLES / "site-eco-exemple-valide.csv",
+            EXAMPLES / "terrain-eco-exemple-valide.csv",
         ],
     )
     # The standard's own example ring is not closed (656589.70 vs 656589.707) and lies in
