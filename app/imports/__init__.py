@@ -1,0 +1,1 @@
+"""Imports of friches inventories (CNIG Friches CSV, Cartofriches, GeoJSON) and their quarantine."""
