@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     #: Largest request body accepted, in bytes (a 100 000-vertex polygon is about 4 MB of JSON).
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    #: Largest file accepted by ``POST /api/v1/imports``, in bytes.
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     #: Vertices allowed in one submitted geometry.
     max_vertices: int = Field(default=100_000, ge=4)
     #: Default and maximum page sizes of list endpoints.

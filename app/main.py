@@ -15,6 +15,7 @@ from app.middleware import BodySizeLimit
 from app.parcels.router import router as parcels_router
 from app.pollution.router import router as pollution_router
 from app.sites.router import router as sites_router
+from app.uploads.router import router as uploads_router
 
 DESCRIPTION = """
 Industrial land in France — friches (brownfields), sites clés en main (turnkey sites) and
@@ -40,10 +41,15 @@ def create_app() -> FastAPI:
     app.state.sessionmaker = None
     install_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        overrides={"/api/v1/imports": settings.max_upload_bytes},
+    )
     app.include_router(system.router)
     app.include_router(sites_router)
     app.include_router(parcels_router)
     app.include_router(pollution_router)
     app.include_router(imports_router)
+    app.include_router(uploads_router)
     return app

@@ -7,23 +7,30 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodySizeLimit:
-    """Refuse bodies over ``max_bytes``, by Content-Length or while streaming (chunked)."""
+    """Refuse bodies over a cap, by Content-Length or while streaming (chunked).
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``overrides`` gives larger caps to some paths (file uploads), by exact path.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, overrides: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.overrides = overrides or {}
 
-    def _body(self) -> bytes:
+    @staticmethod
+    def _body(limit: int) -> bytes:
         return json.dumps(
             {
                 "code": "payload_too_large",
-                "message": f"the request body exceeds {self.max_bytes} bytes",
-                "errors": [{"field": "body", "reason": f"larger than {self.max_bytes} bytes"}],
+                "message": f"the request body exceeds {limit} bytes",
+                "errors": [{"field": "body", "reason": f"larger than {limit} bytes"}],
             }
         ).encode()
 
-    async def _refuse(self, send: Send) -> None:
-        body = self._body()
+    async def _refuse(self, send: Send, limit: int) -> None:
+        body = self._body(limit)
         await send(
             {
                 "type": "http.response.start",
@@ -41,22 +48,21 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.overrides.get(scope.get("path", ""), self.max_bytes)
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(send)
+        if length is not None and length.isdigit() and int(length) > limit:
+            await self._refuse(send, limit)
             return
         received = 0
-        too_large = False
         started = False
 
         async def limited_receive() -> Message:
-            nonlocal received, too_large
+            nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    too_large = True
+                if received > limit:
                     raise _TooLarge
             return message
 
@@ -70,7 +76,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, limit)
 
 
 class _TooLarge(Exception):

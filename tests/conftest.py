@@ -83,7 +83,14 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def app(session: Session):  # type: ignore[no-untyped-def]
     application = create_app()
-    application.state.sessionmaker = make_sessionmaker  # never called: get_session is overridden
+    # Background work (uploads) opens its own sessions: on the test's connection, so that it
+    # sees the test's data and is rolled back with it.
+    application.state.sessionmaker = lambda: Session(
+        bind=session.connection(),
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        autoflush=False,
+    )
 
     def override() -> Iterator[Session]:
         try:

@@ -704,12 +704,18 @@ def import_upload(
     name: str,
     data: bytes,
     max_vertices: int = 100_000,
+    batch: ImportBatch | None = None,
 ) -> ImportReport:
-    """Import the bytes of an uploaded friches file (staff: their own territory only)."""
+    """Import the bytes of an uploaded friches file (staff: their own territory only).
+
+    ``batch`` is the import_batch row the upload API created when it accepted the file.
+    """
     auth_service.require_writer(principal)
     started = time.monotonic()
     source = readers.parse(name, data)
-    return _import(session, principal, source, started=started, max_vertices=max_vertices)
+    return _import(
+        session, principal, source, started=started, max_vertices=max_vertices, batch=batch
+    )
 
 
 def _import(
@@ -720,6 +726,7 @@ def _import(
     started: float,
     max_vertices: int,
     progress: Progress = _no_progress,
+    batch: ImportBatch | None = None,
 ) -> ImportReport:
     layout = normalise.layout_of(
         source.columns, geojson=source.container == "geojson", srid=source.srid
@@ -738,17 +745,18 @@ def _import(
         report.notes.append(f"CNIG Friches v{layout.version}: read as v1.0.6")
     if "urba_zaer" not in layout.source:
         report.notes.append("no urba_zaer column (CNIG v1.0.6): new sites get 'inconnu'")
-    batch = repo.add_batch(
-        session,
-        ImportBatch(
-            kind=KIND,
-            source_name=source.name,
-            status="running",
-            api_key_id=principal.key_id,
-            epci_siren=principal.epci_siren if principal.role == "territory_staff" else None,
-            started_at=datetime.now(UTC),
-        ),
-    )
+    if batch is None:
+        batch = repo.add_batch(
+            session,
+            ImportBatch(
+                kind=KIND,
+                source_name=source.name,
+                status="running",
+                api_key_id=principal.key_id,
+                epci_siren=principal.epci_siren if principal.role == "territory_staff" else None,
+                started_at=datetime.now(UTC),
+            ),
+        )
     outcomes = process(
         session,
         principal,

@@ -269,21 +269,29 @@ def _errors_of(exc: Exception) -> list[dict[str, str]]:
 
 
 def import_sites_eco(
-    session: Session, paths: Iterable[Path], *, principal: Principal | None = None
+    session: Session,
+    paths: Iterable[Path],
+    *,
+    principal: Principal | None = None,
+    batch: ImportBatch | None = None,
 ) -> SitesEcoReport:
-    """Import CNIG Sites économiques files in the caller's transaction; return the report."""
+    """Import CNIG Sites économiques files in the caller's transaction; return the report.
+
+    ``batch`` is the import_batch row of an upload (the API creates it when it accepts a file).
+    """
     paths = list(paths)
     principal = principal or Principal(role="admin", label="import sites-eco")
-    batch = ImportBatch(
-        kind="sites-eco",
-        source_name=", ".join(p.name for p in paths),
-        status="running",
-        started_at=datetime.now(UTC),
-        api_key_id=principal.key_id,
-        epci_siren=principal.epci_siren,
-    )
-    session.add(batch)
-    session.flush()
+    if batch is None:
+        batch = ImportBatch(
+            kind="sites-eco",
+            source_name=", ".join(p.name for p in paths),
+            status="running",
+            started_at=datetime.now(UTC),
+            api_key_id=principal.key_id,
+            epci_siren=principal.epci_siren,
+        )
+        session.add(batch)
+        session.flush()
     rows = read_rows(paths)
     report = SitesEcoReport()
     zones = {r.values.get("site_id"): r for r in rows if r.table == "SITE-ECO"}
