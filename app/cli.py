@@ -107,6 +107,12 @@ def demo_load(data_dir: Path | None) -> None:
     )
     for error in report.errors:
         click.echo(f"  {error}", err=True)
+    c = report.cartofriches
+    click.echo(
+        f"Cartofriches (CNIG columns): {c['rows']} rows, {c['imported']} imported, "
+        f"{c['updated']} updated, {c['unchanged']} unchanged, "
+        f"{c['quarantined']} quarantined"
+    )
     click.echo(f"polluted-site registers (BASOL, ADEME): {report.polluted_sites} sites")
     p = report.parcels
     click.echo(

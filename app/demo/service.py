@@ -3,6 +3,9 @@
 - the reference territories of metropolitan France (app.territories);
 - the 164 friches of the Ardennes observatory (DDT 08), polygons from friches.geojson and
   attributes from data.csv (data/friches/obs-friches-ardennes/SOURCES.md), published;
+- the 2 594 Cartofriches sites in CNIG columns (published; rows the importer cannot place are
+  quarantined with their reasons, see ``foncier import friches``);
+- the BASOL and ADEME polluted-site registers;
 - the Etalab cadastre parcels of data/cadastre/etalab (so that sites can be drawn from parcels).
 """
 
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
 from app.errors import AppError
+from app.imports import service as friches_service
 from app.parcels import service as parcels_service
 from app.pollution import service as pollution_service
 from app.sites import repository as sites_repository
@@ -28,6 +32,8 @@ from app.territories.sources import csv_rows, features
 
 LOADER = Principal(role="admin", label="foncier demo load")
 ARDENNES = Path("friches") / "obs-friches-ardennes"
+#: The 2 594 Cartofriches sites exported in CNIG columns (data/friches/cartofriches/SOURCES.md).
+CARTOFRICHES_CNIG = Path("friches") / "cartofriches" / "friches_standard_test.csv.gz"
 #: Publication date of the observatory's files (commit of 2025-12-15, see SOURCES.md).
 ARDENNES_ACTU = date(2025, 12, 15)
 ARDENNES_SOURCE = {
@@ -47,6 +53,7 @@ class DemoReport:
     sites_unchanged: int = 0
     parcels: dict[str, Any] = field(default_factory=dict)
     polluted_sites: int = 0
+    cartofriches: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
 
@@ -146,4 +153,11 @@ def load_demo(
     report.polluted_sites = pollution_service.load_registers(session, data_dir=data_dir).loaded
     cadastre = parcels_service.import_cadastre(session, [data_dir / "cadastre" / "etalab"])
     report.parcels = {k: v for k, v in cadastre.as_dict().items() if k != "errors"}
+    cartofriches = data_dir / CARTOFRICHES_CNIG
+    friches = friches_service.import_friches(
+        session, friches_service.importer(cartofriches.name), cartofriches, progress=progress
+    )
+    report.cartofriches = {
+        k: getattr(friches, k) for k in ("rows", "imported", "updated", "unchanged", "quarantined")
+    }
     return report

@@ -4,6 +4,7 @@ import time
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import text as sa_text
 
 from app.models import ImportBatch, QuarantineRow, Site, SiteChange
 from tests.imports.helpers import (
@@ -79,7 +80,19 @@ def test_ardennes_csv_twice_keeps_the_footprints(session):
     assert warnings_of(s, "geometry") == ["the file gives no surface: the stored footprint is kept"]
 
 
-def test_cartofriches_cnig_export_twice(session):
+@pytest.fixture
+def without_demo_cartofriches(session):
+    """Forget the Cartofriches sites the demo loaded, so that these imports start afresh."""
+    session.execute(
+        sa_text(
+            "DELETE FROM site WHERE id IN (SELECT site_pk FROM site_change "
+            "WHERE action = 'create' AND actor LIKE '%friches_standard_test%')"
+        )
+    )
+    session.flush()
+
+
+def test_cartofriches_cnig_export_twice(session, without_demo_cartofriches):
     path = CARTOFRICHES / "friches_standard_test.csv.gz"
     first, _ = _twice(session, path)
     assert first.rows == 2594
@@ -107,7 +120,7 @@ def test_cartofriches_cnig_export_twice(session):
     )
 
 
-def test_cartofriches_national_list_twice_well_under_a_minute(session):
+def test_cartofriches_national_list_twice_well_under_a_minute(session, without_demo_cartofriches):
     path = CARTOFRICHES / "derived_f.xy_2024-03-10.csv.gz"
     started = time.monotonic()
     first = run(session, path)

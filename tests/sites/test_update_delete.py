@@ -136,7 +136,7 @@ def test_soft_delete_hides_the_site_and_keeps_its_history(client, staff, admin):
     r = client.delete(f"/api/v1/sites/{SITE}", headers={**staff, "If-Match": tag})
     assert r.status_code == 204
     assert client.get(f"/api/v1/sites/{SITE}").status_code == 404
-    ids = {f["id"] for f in client.get("/api/v1/sites", params={"limit": 1000}).json()["features"]}
+    ids = {f["id"] for f in client.get("/api/v1/sites", params={"limit": 10000}).json()["features"]}
     assert SITE not in ids
     assert client.delete(f"/api/v1/sites/{SITE}", headers=admin).status_code == 404
 
