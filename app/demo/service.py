@@ -69,7 +69,6 @@ def ardennes_properties(row: dict[str, str]) -> dict[str, Any]:
     props: dict[str, Any] = {
         "kind": "friche",
         "published": True,
-        "site_identif_date": None,
         "site_actu_date": ARDENNES_ACTU,
         **ARDENNES_SOURCE,
         "proprio_type": "|".join(proprio_type.split()) if proprio_type else None,

@@ -68,7 +68,8 @@ def analyse_geometry(
                ST_YMax(g) AS y1, GeometryType(g) = 'POINT' AS is_point,
                CASE WHEN GeometryType(g) <> 'POINT'
                     THEN ST_Area(ST_Transform(mg, :local_srid)) END AS area_m2,
-               ST_AsEWKB(mg) AS geom, ST_AsEWKB(ST_PointOnSurface(mg)) AS point,
+               ST_AsEWKB(mg) AS geom,
+               ST_AsEWKB(ST_ReducePrecision(ST_PointOnSurface(mg), :grid)) AS point,
                ST_IsValid(mg) AS still_valid
         FROM m
         """
