@@ -15,7 +15,9 @@ OuiNon = Literal["oui", "non"]
 Year = Annotated[int, Field(ge=1800, le=2100)]
 Count = Annotated[int, Field(ge=0)]
 Positive = Annotated[float, Field(ge=0)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+#: Free text: long enough for the longest real CNIG values (activity lists, parcel lists of
+#: large sites in Cartofriches); the request body cap bounds the whole payload anyway.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
 Insee = Annotated[str, StringConstraints(pattern=r"^(?:\d{2}|2[AB])\d{3}$")]
 Siren = Annotated[str, StringConstraints(pattern=r"^\d{9}$")]
 Idu = Annotated[str, StringConstraints(pattern=cnig.IDU_RE.pattern)]
