@@ -1,0 +1,1 @@
+"""Matching projects to sites; ``permits`` estimates the time to permits (DOMAIN.md §5)."""
