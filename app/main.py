@@ -11,6 +11,7 @@ from app.config import get_settings
 from app.db.session import get_engine, make_sessionmaker
 from app.errors import install_handlers
 from app.imports.router import router as imports_router
+from app.matching.router import router as matching_router
 from app.middleware import BodySizeLimit
 from app.parcels.router import router as parcels_router
 from app.pollution.router import router as pollution_router
@@ -52,4 +53,5 @@ def create_app() -> FastAPI:
     app.include_router(pollution_router)
     app.include_router(imports_router)
     app.include_router(uploads_router)
+    app.include_router(matching_router)
     return app

@@ -13,6 +13,7 @@ territory" and never written. Staff list, fix and re-submit their EPCI's quarant
 """
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -429,7 +430,21 @@ def _wkb_bytes(value: Any) -> bytes | None:
     return bytes.fromhex(data) if isinstance(data, str) else bytes(data)
 
 
+def _same_geometry(a: Any, b: Any) -> bool:
+    """Equal geometries, to float noise: the stored ones are snapped to the 1e-7° grid, whose
+    doubles print back as e.g. 49.522821799999996, and a ring may start at another vertex."""
+    wa, wb = _wkb_bytes(a), _wkb_bytes(b)
+    if wa is None or wb is None:
+        return wa is wb
+    if wa == wb:
+        return True
+    ga, gb = shapely.from_wkb(wa), shapely.from_wkb(wb)
+    return bool(shapely.equals_exact(shapely.normalize(ga), shapely.normalize(gb), 1e-9))
+
+
 def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):  # areas recomputed: float noise only
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
     return a == b or bool(sites_service.jsonable(a) == sites_service.jsonable(b))
 
 
@@ -476,10 +491,14 @@ def _update_values(w: _Work, site: Site) -> dict[str, Any]:
     changed = {k: v for k, v in wanted.items() if not _same(getattr(site, k), v)}
     for key, value in geometry.items():
         if key in ("geom", "point"):
-            if _wkb_bytes(getattr(site, key)) != _wkb_bytes(value):
+            if not _same_geometry(getattr(site, key), value):
                 changed[key] = value
         elif not _same(getattr(site, key), value):
             changed[key] = value
+    if set(changed) == {"warnings"}:
+        # The warnings describe the source file of the last import; a cleaner file bringing
+        # the same data is not a change of the site (no new version, no history entry).
+        return {}
     return changed
 
 

@@ -329,7 +329,9 @@ def test_missing_required_fields_get_stand_ins_on_creation(session, tmp_path):
 def test_a_missing_value_does_not_erase_a_stored_required_one(session, tmp_path):
     run(session, write_csv(tmp_path / "a.csv", [cnig_row()]))
     report = run(session, write_csv(tmp_path / "b.csv", [cnig_row(site_type="NA")]))
-    assert report.updated == 1  # the warnings changed
+    # Only the file's warnings differ: the site is unchanged (the report still says why).
+    assert (report.updated, report.unchanged) == (0, 1)
+    assert any(d["field"] == "site_type" for d in report.deviations)
     assert site(session, "08105_T001").site_type == "friche industrielle"
 
 

@@ -69,3 +69,13 @@ def test_export_then_import_gives_back_identical_sites(client, session, tmp_path
     ).one()
     assert worst[1] > 160
     assert worst[0] < 1e-9
+
+
+def test_export_reimported_over_the_same_sites_changes_nothing(client, session, tmp_path):
+    r = client.get("/api/v1/sites/export", params={"format": "cnig-csv", "epci": "200041630"})
+    path = tmp_path / "export.csv"
+    path.write_bytes(r.content)
+    report = friches_service.import_friches(session, friches_service.importer(path.name), path)
+    assert report.rows > 50
+    assert (report.imported, report.updated, report.quarantined) == (0, 0, 0)
+    assert report.unchanged == report.rows
