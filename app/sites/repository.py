@@ -328,3 +328,31 @@ def feature_lines(
             {**params, **vis_params, "hidden": list(hidden)},
         ).scalars()
     )
+
+
+def buildings(session: Session, *, site_pk: int) -> dict[str, Any]:
+    """The cadastre buildings on a site, and its built footprint in m² (local projected CRS)."""
+    row = session.execute(
+        text(
+            """
+        WITH b AS (
+          SELECT b.type, ST_Area(ST_Transform(ST_Intersection(b.geom, s.geom),
+                                              foncier_local_srid(s.departement_code))) AS m2
+          FROM site s JOIN building b
+            ON b.departement = s.departement_code AND b.geom && s.geom
+           AND ST_Intersects(b.geom, s.geom)
+          WHERE s.id = :pk AND s.geom IS NOT NULL)
+        SELECT count(*) AS buildings, coalesce(round(sum(m2)::numeric, 1), 0)::float AS m2,
+               coalesce(round(sum(m2) FILTER (WHERE type = '01')::numeric, 1), 0)::float AS hard,
+               coalesce(round(sum(m2) FILTER (WHERE type = '02')::numeric, 1), 0)::float AS light
+        FROM b
+        """
+        ),
+        {"pk": site_pk},
+    ).one()
+    return {
+        "buildings": row.buildings,
+        "built_footprint_m2": row.m2,
+        "hard_buildings_m2": row.hard,
+        "light_buildings_m2": row.light,
+    }

@@ -258,3 +258,10 @@ def put_procedure(
     entry, created = service.put_procedure(session, principal, site_id, code, body)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return entry
+
+
+@router.get("/{site_id}/buildings")
+def site_buildings(site_id: str, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Cadastre buildings on the site (Etalab ``batiments``, type 01 hard, 02 light) and the
+    built footprint in m², measured in the local projected CRS."""
+    return service.built_footprint(session, principal, site_id)

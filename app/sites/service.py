@@ -751,3 +751,9 @@ def export_gpkg(session: Session, principal: Principal, *, filters: SiteFilters)
         path = Path(tmp) / "sites.gpkg"
         pyogrio.write_dataframe(frame, path, layer="sites", driver="GPKG", promote_to_multi=True)
         return path.read_bytes()
+
+
+def built_footprint(session: Session, principal: Principal, site_id: str) -> dict[str, Any]:
+    """The cadastre buildings on a site: count and footprint (m², local projected CRS)."""
+    site = get_visible(session, principal, site_id)
+    return {"site_id": site.site_id, **repository.buildings(session, site_pk=site.id)}
