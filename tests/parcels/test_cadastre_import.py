@@ -168,7 +168,7 @@ def test_a_killed_import_leaves_all_or_nothing(database_url, tmp_path):
             tiled.append(f.replace("75118", code))
     path = tmp_path / "cadastre-45-parcelles.json"
     _write(path, header, tiled)
-    env = {**os.environ, "FONCIER_DATABASE_URL": database_url}
+    env = {**os.environ, "FONCIER_DATABASE_URL": database_url, "PGAPPNAME": "foncier-kill-test"}
     engine = create_engine(database_url)
 
     def count() -> int:
@@ -184,7 +184,21 @@ def test_a_killed_import_leaves_all_or_nothing(database_url, tmp_path):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        time.sleep(2.5)
+        # Kill it while it writes: once its connection is busy loading parcels (COPY or an
+        # INSERT/CREATE on the parcel tables), the transaction is open and half done.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                busy = conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                        "'foncier-kill-test' AND state = 'active' AND (query ILIKE 'COPY%' OR "
+                        "query ILIKE '%INSERT INTO parcel%' OR query ILIKE '%CREATE%')"
+                    )
+                ).scalar()
+            if busy or proc.poll() is not None:
+                break
+            time.sleep(0.05)
         assert proc.poll() is None, "the import must still be running when it is killed"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
