@@ -25,26 +25,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app.parcels import reader
+
 #: Département of an IDU or INSEE code, in SQL (overseas codes have 3 digits).
 _DEP = "left({c}, CASE WHEN {c} LIKE '97%' THEN 3 ELSE 2 END)"
 #: Binary COPY header: signature, flags, header extension length.
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 _COPY_TRAILER = b"\xff\xff"
-#: Columns written by both the binary COPY and the GeoJSON path, in order.
-PARCEL_COLUMNS = (
-    "departement",
-    "idu",
-    "commune",
-    "prefixe",
-    "section",
-    "numero",
-    "contenance",
-    "arpente",
-    "source_created",
-    "source_updated",
-    "source_hash",
-    "geom",
-)
+#: Columns written by both the binary COPY and the GeoJSON path, in order (the reader encodes
+#: its binary rows in this order).
+PARCEL_COLUMNS = reader.COPY_COLUMNS
 _ALL_COLUMNS = (*PARCEL_COLUMNS, "geom_repaired", "imported_at")
 _CODE = re.compile(r"(?:\d{2}|2[AB]|97\d)")
 
