@@ -34,6 +34,22 @@ def _alembic_config(url: str | None = None) -> Any:
     return config
 
 
+#: ``--report FILE`` of the import commands.
+report_option = click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="write the JSON report to this file",
+)
+
+
+def _write_report(path: Path | None, data: dict[str, Any]) -> None:
+    """Write an import report as JSON when ``--report`` was given."""
+    if path:
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
 @click.group()
 def cli() -> None:
     """Foncier: industrial land in France (friches, turnkey sites, serviced plots)."""
@@ -129,13 +145,7 @@ def import_() -> None:
 
 @import_.command("cadastre")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="write the JSON report to this file",
-)
+@report_option
 def import_cadastre(paths: tuple[Path, ...], report_path: Path | None) -> None:
     """Import Etalab cadastre parcel files (cadastre-<INSEE>-parcelles.json[.gz]) or folders."""
     from app.db import session_scope
@@ -144,8 +154,7 @@ def import_cadastre(paths: tuple[Path, ...], report_path: Path | None) -> None:
     with session_scope() as session:
         report = run(session, paths, progress=_progress)
     data = report.as_dict()
-    if report_path:
-        report_path.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    _write_report(report_path, data)
     click.echo(", ".join(f"{k}: {v}" for k, v in data.items() if k != "errors"))
     for error in report.errors[:20]:
         click.echo(f"  {error['field']}: {error['reason']}", err=True)
@@ -153,13 +162,7 @@ def import_cadastre(paths: tuple[Path, ...], report_path: Path | None) -> None:
 
 @import_.command("sites-eco")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="write the JSON report to this file",
-)
+@report_option
 def import_sites_eco(paths: tuple[Path, ...], report_path: Path | None) -> None:
     """Import CNIG Sites économiques (GeoPackage, or SITE-ECO and TERRAIN-ECO CSV tables)."""
     from app.db import session_scope
@@ -168,8 +171,7 @@ def import_sites_eco(paths: tuple[Path, ...], report_path: Path | None) -> None:
     with session_scope() as session:
         report = run(session, paths)
     data = report.as_dict()
-    if report_path:
-        report_path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    _write_report(report_path, data)
     click.echo(", ".join(f"{k}: {v}" for k, v in data.items() if k not in ("errors", "warnings")))
     for error in report.errors[:20]:
         click.echo(
@@ -265,13 +267,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
 @import_.command("friches")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="write the JSON report to this file",
-)
+@report_option
 def import_friches_command(path: Path, report_path: Path | None) -> None:
     """Import a friches file: CNIG Friches CSV v1.0.1-v1.0.6, Cartofriches, GeoJSON (.gz too).
 
@@ -301,8 +297,7 @@ def import_friches_command(path: Path, report_path: Path | None) -> None:
             details = "".join(f"\n  {e.field}: {e.reason}" for e in exc.errors)
             raise click.ClickException(f"{message}{details}") from None
         raise
-    if report_path:
-        report_path.write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    _write_report(report_path, report.as_dict())
     click.echo(report.summary())
     for error in report.errors[:10]:
         click.echo(

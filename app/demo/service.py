@@ -23,11 +23,12 @@ from app.errors import AppError
 from app.imports import service as friches_service
 from app.parcels import service as parcels_service
 from app.pollution import service as pollution_service
+from app.progress import Progress, no_progress
 from app.sites import repository as sites_repository
 from app.sites import service as sites_service
 from app.sites.schemas import SiteCreate, SiteProperties
 from app.territories import service as territories_service
-from app.territories.service import Progress, TerritoryCounts, _no_progress
+from app.territories.service import TerritoryCounts
 from app.territories.sources import csv_rows, features
 
 LOADER = Principal(role="admin", label="foncier demo load")
@@ -120,9 +121,7 @@ def upsert_site(
             repair=True,
         )
         return "imported"
-    current = sites_service.snapshot(existing)
-    wanted = model.model_dump(exclude_unset=True)
-    same = all(sites_service.jsonable(v) == current.get(k) for k, v in wanted.items())
+    same = not sites_service.changed_properties(existing, model)
     return "unchanged" if same and existing.deleted_at is None else "kept"
 
 
@@ -130,7 +129,7 @@ def load_demo(
     session: Session,
     *,
     data_dir: Path,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     with_territories: bool = True,
 ) -> DemoReport:
     """Load the demo data; safe to run again (nothing changes the second time)."""

@@ -15,7 +15,6 @@ territory" and never written. Staff list, fix and re-submit their EPCI's quarant
 import json
 import math
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -36,10 +35,9 @@ from app.imports.errors import QuarantineNotFound
 from app.imports.normalise import Issue, Layout, PreparedRow, Shape
 from app.imports.readers import GEOMETRY_KEY, RawRow, UnreadableFile
 from app.models import ImportBatch, QuarantineRow, Site
+from app.progress import Progress, no_progress
 from app.sites import service as sites_service
 from app.sites.schemas import SiteProperties
-
-Progress = Callable[[Iterable[Any], str], Iterable[Any]]
 
 KIND = "friches"
 #: Files with fewer rows get no progress bar.
@@ -60,10 +58,6 @@ PROPERTY_COLUMNS = tuple(
     for name in SiteProperties.model_fields
     if name in Site.__table__.columns and name not in ("kind", "published")
 )
-
-
-def _no_progress(items: Iterable[Any], _: str) -> Iterable[Any]:
-    return items
 
 
 def importer(source_name: str) -> Principal:
@@ -621,7 +615,7 @@ def process(
     *,
     source_name: str,
     max_vertices: int = 100_000,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> list[RowOutcome]:
     """Run rows through validation and write the valid ones; quarantined rows write nothing."""
     works = _prepare_all(
@@ -701,7 +695,7 @@ def import_friches(
     path: Path,
     *,
     max_vertices: int = 100_000,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> ImportReport:
     """Import a friches file (CSV or GeoJSON, gzip or not) as one batch; return its report."""
     auth_service.require_writer(principal)
@@ -744,7 +738,7 @@ def _import(
     *,
     started: float,
     max_vertices: int,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     batch: ImportBatch | None = None,
 ) -> ImportReport:
     layout = normalise.layout_of(

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from app.geo.crs import departement_of
 from app.parcels import reader, repository
+from app.progress import no_progress
 from app.sites.cnig import IDU_RE
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,6 @@ ENCODE_BATCH = 4096
 _COMMUNE_OF_KEY = itemgetter(slice(reader.ID_AT, reader.ID_AT + 5))
 #: Blocks of lines (4 MB each) read and checked ahead while the stored parcels are fetched.
 PREFETCH_BLOCKS = 64
-
-
-def _no_progress(items: Iterable[T], _: str) -> Iterable[T]:
-    return items
 
 
 @dataclass
@@ -619,7 +616,7 @@ def _import_buildings(session: Session, path: Path, progress: Progress[Any]) -> 
 
 
 def import_cadastre(
-    session: Session, paths: Iterable[Path], *, progress: Progress = _no_progress
+    session: Session, paths: Iterable[Path], *, progress: Progress = no_progress
 ) -> ImportReport:
     """Import Etalab cadastre files (parcels, buildings) in the caller's transaction."""
     total = ImportReport()

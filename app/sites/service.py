@@ -324,6 +324,16 @@ def snapshot(site: Site) -> dict[str, Any]:
     }
 
 
+def changed_properties(site: Site, properties: SiteProperties) -> dict[str, Any]:
+    """Return the properties set in ``properties`` whose value differs from the site's."""
+    current = snapshot(site)
+    return {
+        k: v
+        for k, v in properties.model_dump(exclude_unset=True).items()
+        if jsonable(v) != current.get(k)
+    }
+
+
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
@@ -696,11 +706,6 @@ def put_procedure(
         {code: {k: jsonable(v) for k, v in after.items() if k != "updated_at"}},
     )
     return after, created
-
-
-def properties_model(props: dict[str, Any]) -> SiteProperties:
-    """Validate a plain dict of properties (for loaders); raises pydantic's ValidationError."""
-    return SiteProperties.model_validate(props)
 
 
 # --- exports -----------------------------------------------------------------------------------

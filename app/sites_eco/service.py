@@ -240,9 +240,7 @@ def _upsert(
         if row.warnings:
             site.warnings = [*(site.warnings or []), *row.warnings]
         return "imported"
-    current = sites_service.snapshot(existing)
-    wanted = model.model_dump(exclude_unset=True)
-    changed = {k: v for k, v in wanted.items() if sites_service.jsonable(v) != current.get(k)}
+    changed = sites_service.changed_properties(existing, model)
     if not changed and existing.deleted_at is None:
         return "unchanged"
     existing.deleted_at = None

@@ -7,7 +7,7 @@ EPCI appear once per département they touch (kept once, by SIREN); five EPCI ha
 membership table (merged or recoded: their EPCI is the one containing them).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,14 +16,9 @@ from sqlalchemy.orm import Session
 
 from app.db.copy import copy_into_temp
 from app.geo.crs import departement_of
+from app.progress import Progress, no_progress
 from app.territories import repository
 from app.territories.sources import csv_rows, features, strip_com
-
-Progress = Callable[[Iterable[Any], str], Iterable[Any]]
-
-
-def _no_progress(items: Iterable[Any], _: str) -> Iterable[Any]:
-    return items
 
 
 @dataclass
@@ -45,7 +40,7 @@ def _geojson(feature: dict[str, Any]) -> str:
 
 
 def load_territories(
-    session: Session, *, data_dir: Path, progress: Progress = _no_progress
+    session: Session, *, data_dir: Path, progress: Progress = no_progress
 ) -> TerritoryCounts:
     """Upsert every reference territory from ``data_dir``; return the row counts."""
     admin = data_dir / "admin"
