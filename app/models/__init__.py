@@ -8,6 +8,7 @@ from app.models.polluted_site import PollutedSite
 from app.models.procedure import PROCEDURE_STATUSES, Procedure
 from app.models.site import SITE_KINDS, Site, SiteParcel
 from app.models.site_change import SiteChange
+from app.models.site_derived import LABOUR_POOL_RADII_KM, PERMIT_REGIMES, SiteDerived, SitePermits
 from app.models.territory import (
     Commune,
     Departement,
@@ -36,6 +37,10 @@ __all__ = [
     "Region",
     "Site",
     "SiteChange",
+    "SiteDerived",
+    "SitePermits",
+    "LABOUR_POOL_RADII_KM",
+    "PERMIT_REGIMES",
     "SiteParcel",
     "TerritoireIndustrie",
     "TerritoireIndustrieEpci",
