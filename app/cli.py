@@ -136,6 +136,33 @@ def demo_load(data_dir: Path | None) -> None:
         f"{p['updated']} updated, {p['unchanged']} unchanged, {p['deleted']} deleted, "
         f"{p['repaired']} repaired, {p['buildings']} buildings"
     )
+    z = report.zan_consumption
+    click.echo(
+        f"ZAN NAF consumption ({z['file']}): {z['rows']} communes, {z['epcis']} EPCI, "
+        f"years {z['years'][0]}–{z['years'][-1]}"
+    )
+    click.echo(f"derived figures (permits, labour pool, scores): {report.derived} sites")
+
+
+@cli.group()
+def derive() -> None:
+    """Figures derived from the sites (time to permits, labour pool, mutability, ZAN)."""
+
+
+@derive.command("refresh")
+@click.option("--all", "everything", is_flag=True, help="every site, not only changed ones")
+def derive_refresh(everything: bool) -> None:
+    """Recompute the stored figures of changed sites (or all): run it daily from cron."""
+    from app.db import session_scope
+    from app.derived import service
+
+    with session_scope() as session:
+        if everything:
+            n = service.refresh(session, progress=_progress)
+        else:
+            n = service.refresh_changed(session, progress=_progress)
+            n += service.refresh_stale_permits(session)
+    click.echo(f"derived figures recomputed for {n} sites")
 
 
 @cli.group("import")
@@ -177,6 +204,37 @@ def import_sites_eco(paths: tuple[Path, ...], report_path: Path | None) -> None:
         click.echo(
             f"  {error['table']} row {error['row']}: {error['field']}: {error['reason']}", err=True
         )
+
+
+@import_.command("zan-consumption")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@report_option
+def import_zan_consumption(path: Path, report_path: Path | None) -> None:
+    """Import Cerema's NAF-consumption file (one row per commune; .csv or .csv.gz).
+
+    All or nothing: a malformed value stops the import, naming its row and column. Re-importing
+    the same file changes nothing; a newer millésime replaces the communes it covers.
+    """
+    from app.db import session_scope
+    from app.errors import AppError
+    from app.zan.service import import_consumption
+
+    try:
+        with session_scope() as session:
+            report = import_consumption(session, path, progress=_progress)
+    except AppError as exc:
+        details = "".join(f"\n  {e.where or ''}: {e.field}: {e.reason}" for e in exc.errors)
+        raise click.ClickException(f"{exc.message}{details}") from None
+    _write_report(report_path, report.as_dict())
+    click.echo(report.summary())
+    if report.unknown_communes:
+        click.echo(
+            f"  {len(report.unknown_communes)} communes unknown to the commune table (kept): "
+            + ", ".join(report.unknown_communes[:10]),
+            err=True,
+        )
+    for warning in report.warnings[:10]:
+        click.echo(f"  {warning['where']}: {warning['field']}: {warning['reason']}", err=True)
 
 
 @cli.group()

@@ -13,10 +13,12 @@ from app.errors import install_handlers
 from app.imports.router import router as imports_router
 from app.matching.router import router as matching_router
 from app.middleware import BodySizeLimit
+from app.mutability.router import router as mutability_router
 from app.parcels.router import router as parcels_router
 from app.pollution.router import router as pollution_router
 from app.sites.router import router as sites_router
 from app.uploads.router import router as uploads_router
+from app.zan.router import router as zan_router
 
 DESCRIPTION = """
 Industrial land in France — friches (brownfields), sites clés en main (turnkey sites) and
@@ -54,4 +56,6 @@ def create_app() -> FastAPI:
     app.include_router(imports_router)
     app.include_router(uploads_router)
     app.include_router(matching_router)
+    app.include_router(mutability_router)
+    app.include_router(zan_router)
     return app

@@ -7,6 +7,7 @@
   quarantined with their reasons, see ``foncier import friches``);
 - the BASOL and ADEME polluted-site registers;
 - the Etalab cadastre parcels of data/cadastre/etalab (so that sites can be drawn from parcels).
+- the NAF consumption 2009–2023 of the 58 communes of the Métropole de Lyon (ZAN, data/zan).
 """
 
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
+from app.derived import service as derived_service
 from app.errors import AppError
 from app.imports import service as friches_service
 from app.parcels import service as parcels_service
@@ -30,6 +32,7 @@ from app.sites.schemas import SiteCreate, SiteProperties
 from app.territories import service as territories_service
 from app.territories.service import TerritoryCounts
 from app.territories.sources import csv_rows, features
+from app.zan import service as zan_service
 
 LOADER = Principal(role="admin", label="foncier demo load")
 ARDENNES = Path("friches") / "obs-friches-ardennes"
@@ -37,6 +40,8 @@ ARDENNES = Path("friches") / "obs-friches-ardennes"
 CARTOFRICHES_CNIG = Path("friches") / "cartofriches" / "friches_standard_test.csv.gz"
 #: Publication date of the observatory's files (commit of 2025-12-15, see SOURCES.md).
 ARDENNES_ACTU = date(2025, 12, 15)
+#: Cerema NAF consumption of the 58 communes of the Métropole de Lyon (data/zan/SOURCES.md).
+ZAN_LYON = Path("zan") / "derived_conso_communes_wide_cerema_columns.csv.gz"
 ARDENNES_SOURCE = {
     "source_nom": "Observatoire des friches des Ardennes",
     "source_producteur": "DDT des Ardennes",
@@ -55,6 +60,10 @@ class DemoReport:
     parcels: dict[str, Any] = field(default_factory=dict)
     polluted_sites: int = 0
     cartofriches: dict[str, int] = field(default_factory=dict)
+    #: Report of the Lyon NAF-consumption import (``foncier import zan-consumption``).
+    zan_consumption: dict[str, Any] = field(default_factory=dict)
+    #: Sites whose derived figures (permits, labour pool, scores) were computed.
+    derived: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -158,4 +167,6 @@ def load_demo(
     report.cartofriches = {
         k: getattr(friches, k) for k in ("rows", "imported", "updated", "unchanged", "quarantined")
     }
+    report.zan_consumption = zan_service.import_consumption(session, data_dir / ZAN_LYON).as_dict()
+    report.derived = derived_service.refresh_changed(session, progress=progress)
     return report

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import service as auth_service
 from app.auth.service import Principal
+from app.derived import service as derived_service
 from app.errors import Conflict, FieldError
 from app.geo import validate
 from app.geo.crs import STORAGE_SRID, departement_of, local_srid
@@ -808,6 +809,7 @@ def _import(
             resolved.setdefault(o.site_id, None)
     repo.close_superseded(session, batch_id=batch.id, resolved=resolved)
     report.deviations = _deviations(outcomes)
+    derived_service.refresh_changed(session)
     report.batch_id = batch.id
     report.seconds = round(time.monotonic() - started, 2)
     batch.status = "done"

@@ -17,6 +17,7 @@ from app.models.territory import (
     TerritoireIndustrie,
     TerritoireIndustrieEpci,
 )
+from app.models.zan import ZAN_DESTINATIONS, ZAN_TERRITORY_TYPES, ZanConsumption, ZanTerritory
 
 __all__ = [
     "IMPORT_KINDS",
@@ -44,4 +45,8 @@ __all__ = [
     "SiteParcel",
     "TerritoireIndustrie",
     "TerritoireIndustrieEpci",
+    "ZAN_DESTINATIONS",
+    "ZAN_TERRITORY_TYPES",
+    "ZanConsumption",
+    "ZanTerritory",
 ]

@@ -48,6 +48,8 @@ class Site(Base):
         CheckConstraint("version >= 1", name="version"),
         # The public listing reads published, live sites: keep that subset small to scan.
         Index("ix_site_live", "published", "kind", postgresql_where=text("deleted_at IS NULL")),
+        # Radius searches (matching: point and radius in km) measure on the spheroid.
+        Index("ix_site_point_geog", text("(point::geography)"), postgresql_using="gist"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -5,10 +5,10 @@ site or its dossier changes, and in bulk by ``foncier derive refresh``. ``comput
 which day: a procedure *in progress* shortens the time to permits as days pass.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Date, DateTime, Float, ForeignKey, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,6 +37,10 @@ class SiteDerived(Base):
         BigInteger, ForeignKey("site.id", ondelete="CASCADE"), primary_key=True
     )
     computed_on: Mapped[date] = mapped_column(Date)
+    #: When the row was last recomputed: a site updated after it is stale.
+    refreshed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
     # ADEME Mutafriches, latest version, usage "industrie" (DOMAIN.md §6).
     mutability_version: Mapped[str | None] = mapped_column(Text)
     mutability_index: Mapped[float | None] = mapped_column(Float)

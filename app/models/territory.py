@@ -4,8 +4,8 @@ Loaded by ``foncier demo load`` / ``foncier territories load`` from data/admin a
 data/territoires-industrie (sources in their SOURCES.md); read-only for the API.
 """
 
-from geoalchemy2 import Geometry
-from sqlalchemy import ForeignKey, Integer, String
+from geoalchemy2 import Geography, Geometry
+from sqlalchemy import Computed, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -61,6 +61,17 @@ class Commune(Base):
     #: Municipal population (INSEE, via the DGCL EPCI composition file).
     pmun: Mapped[int | None] = mapped_column(Integer)
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True))
+    #: A point inside the commune, on the spheroid: the labour pool sums communes by distance.
+    centroid = mapped_column(
+        Geography("POINT", srid=STORAGE_SRID, spatial_index=True),
+        Computed("ST_PointOnSurface(geom)::geography", persisted=True),
+    )
+    #: The same point in Lambert-93 (meaningful in mainland France and Corsica only): distances
+    #: there are measured in the legal projected CRS, cheaply and index-assisted.
+    centroid_l93 = mapped_column(
+        Geometry("POINT", srid=2154, spatial_index=True),
+        Computed("ST_Transform(ST_PointOnSurface(geom), 2154)", persisted=True),
+    )
 
 
 class TerritoireIndustrie(Base):

@@ -208,8 +208,10 @@ def _visibility(
 
 
 #: One site as a GeoJSON Feature. Properties are the row minus the columns bound as :hidden
-#: (dates and numerics rendered by to_jsonb), plus the WKT point and the number of polluted
-#: sites of the registers within 500 m (metres in the local projected CRS).
+#: (dates and numerics rendered by to_jsonb), plus the WKT point, the number of polluted
+#: sites of the registers within 500 m (metres in the local projected CRS) and the derived
+#: ``scores`` (ADEME mutability for industry, ZAN take, labour pool, months to permits for a
+#: non-ICPE project; ``app.derived``).
 FEATURE_SQL = (
     "json_build_object('type', 'Feature', 'id', s.site_id, "
     f"'geometry', ST_AsGeoJSON(coalesce(s.geom, s.point), {GEOJSON_DIGITS})::json, "
@@ -219,7 +221,18 @@ FEATURE_SQL = (
     "WHERE p.position_precision = 'exact' "
     "AND p.geom && ST_Expand(coalesce(s.geom, s.point), 0.0125) "
     "AND ST_DWithin(ST_Transform(p.geom, foncier_local_srid(s.departement_code)), "
-    "ST_Transform(coalesce(s.geom, s.point), foncier_local_srid(s.departement_code)), 500))))"
+    "ST_Transform(coalesce(s.geom, s.point), foncier_local_srid(s.departement_code)), 500)), "
+    "'scores', (SELECT jsonb_build_object("
+    "'mutability', jsonb_build_object('version', d.mutability_version, "
+    "'usage', 'industrie', 'indice', d.mutability_index, 'fiabilite', d.mutability_reliability), "
+    "'zan', jsonb_build_object('naf_new_m2', d.naf_new_m2, "
+    "'artificialised_new_m2', d.artificialised_new_m2, 'sobriety_score', d.sobriety_score), "
+    "'labour_pool', jsonb_build_object('10km', d.labour_10km, '20km', d.labour_20km, "
+    "'30km', d.labour_30km, '50km', d.labour_50km), "
+    "'months_to_permits', (SELECT jsonb_build_object('min', p.min_months, "
+    "'typical', p.typical_months, 'max', p.max_months) FROM site_permits p "
+    "WHERE p.site_pk = s.id AND p.icpe = 'none'), "
+    "'computed_on', d.computed_on) FROM site_derived d WHERE d.site_pk = s.id)))"
 )
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 from app.auth.dependencies import PrincipalDep
 from app.config import get_settings
 from app.db import SessionDep
+from app.derived import service as derived_service
 from app.errors import ERROR_RESPONSES
 from app.sites import service
 from app.sites.dependencies import FiltersDep
@@ -137,6 +138,7 @@ def create_site(
     site = service.create_site(
         session, principal, body, header_crs=content_crs, max_vertices=get_settings().max_vertices
     )
+    derived_service.refresh(session, [site.id])
     return _feature_response(
         service.feature_text(session, principal, site),
         service.etag(site),
@@ -158,6 +160,7 @@ def create_site_from_parcels(
     site = service.create_from_parcels(
         session, principal, body, max_vertices=get_settings().max_vertices
     )
+    derived_service.refresh(session, [site.id])
     return _feature_response(
         service.feature_text(session, principal, site),
         service.etag(site),
@@ -209,6 +212,7 @@ def patch_site(
         header_crs=content_crs,
         max_vertices=get_settings().max_vertices,
     )
+    derived_service.refresh(session, [site.id])
     return _feature_response(service.feature_text(session, principal, site), service.etag(site))
 
 
@@ -256,6 +260,7 @@ def put_procedure(
 ) -> dict[str, Any]:
     """Record the state of one procedure (done, in_progress, todo, not_needed)."""
     entry, created = service.put_procedure(session, principal, site_id, code, body)
+    derived_service.refresh_site_ids(session, [site_id])
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return entry
 

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
+from app.derived import service as derived_service
 from app.errors import AppError, FieldError
 from app.models import ImportBatch, QuarantineRow
 from app.sites import repository as sites_repository
@@ -347,6 +348,7 @@ def import_sites_eco(
             plot is not None and _oui_non(plot.values.get("terr_cle_en_main")) == "oui"
         )
         report.warnings.extend({"table": row.table, "row": row.number, **w} for w in row.warnings)
+    derived_service.refresh_changed(session)
     batch.status, batch.finished_at = "done", datetime.now(UTC)
     batch.report = report.as_dict()
     session.flush()

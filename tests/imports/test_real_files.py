@@ -1,7 +1,5 @@
 """Every real friches file imports, its report adds up, and a second import changes nothing."""
 
-import time
-
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy import text as sa_text
@@ -121,15 +119,23 @@ def test_cartofriches_cnig_export_twice(session, without_demo_cartofriches):
     )
 
 
-def test_cartofriches_national_list_twice_well_under_a_minute(session, without_demo_cartofriches):
+def test_cartofriches_national_list_twice(session, without_demo_cartofriches):
+    # Speed is measured in bench/, not here (a timed unit test fails on a loaded machine).
     path = CARTOFRICHES / "derived_f.xy_2024-03-10.csv.gz"
-    started = time.monotonic()
     first = run(session, path)
-    elapsed = time.monotonic() - started
     assert first.rows == 23_878
     assert first.imported > 23_700
     assert first.quarantined < 100
-    assert elapsed < 60, f"{elapsed:.1f} s"
+    # Every imported site got its derived figures in the same transaction.
+    assert (
+        session.execute(
+            sa_text(
+                "SELECT count(*) FROM site s WHERE s.deleted_at IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM site_derived d WHERE d.site_pk = s.id)"
+            )
+        ).scalar()
+        == 0
+    )
     # the deviations of SOURCES.md: lon/lat columns, PostgreSQL arrays; and of the file itself:
     # years as POSIX timestamps, R's NA_integer_, decimal surfaces.
     s = site(session, "31555_16063")

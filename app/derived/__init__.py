@@ -1,0 +1,1 @@
+"""Derived site figures: mutability, ZAN take, labour pool, time to permits (stored)."""
