@@ -37,10 +37,8 @@ def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
 
 
 def all_site_pks(session: Session) -> list[int]:
-    """Return the ids of every live site."""
-    return list(
-        session.scalars(text("SELECT id FROM site WHERE deleted_at IS NULL ORDER BY id")).all()
-    )
+    """Return the ids of every site (deleted ones too: their ranking row must say so)."""
+    return list(session.scalars(text("SELECT id FROM site ORDER BY id")).all())
 
 
 def refresh(
@@ -61,6 +59,7 @@ def refresh(
         _labour_pool(session, chunk)
         _permits(session, chunk, day)
         _site_rules(session, chunk, day)
+        _match_rows(session, chunk)
         done += len(chunk)
     return done
 
@@ -85,8 +84,8 @@ def refresh_changed(session: Session, *, progress: Progress = no_progress) -> in
         session.scalars(
             text(
                 "SELECT s.id FROM site s LEFT JOIN site_derived d ON d.site_pk = s.id "
-                "WHERE s.deleted_at IS NULL "
-                "AND (d.site_pk IS NULL OR s.updated_at > d.refreshed_at) "
+                "WHERE (d.site_pk IS NULL AND s.deleted_at IS NULL) "
+                "OR s.updated_at > d.refreshed_at "
                 "ORDER BY s.id"
             )
         ).all()
@@ -114,6 +113,7 @@ def refresh_stale_permits(session: Session, *, today: date | None = None) -> int
     )
     for chunk in _chunks(pks, BATCH):
         _permits(session, chunk, day)
+        _match_rows(session, chunk)
     return len(pks)
 
 
@@ -321,3 +321,49 @@ def _site_rules(session: Session, pks: Sequence[int], day: date) -> None:
 def _num(value: float | None) -> str | None:
     """Return a float as exact text for COPY (``repr`` round-trips), None as NULL."""
     return None if value is None else repr(float(value))
+
+
+#: One row of ``site_match`` per site: its facts for the ranking (``app.matching.sql``). The area
+#: is the PostGIS area of the footprint, or the declared cadastral area of the land unit (CNIG
+#: ``unite_fonciere_surface``) for a site known by its point only.
+_MATCH_SQL = text(
+    """
+    INSERT INTO site_match (site_pk, site_id, live, kind, departement_code, epci_siren, point,
+      area_ha, buildings_m2, power_mw, water_m3_day, gas, rail_siding, motorway_km,
+      freight_station_km, port_km, available_from, price_m2, sobriety_score,
+      labour_10km, labour_20km, labour_30km, labour_50km,
+      months_none, months_declaration, months_enregistrement, months_autorisation)
+    SELECT s.id, s.site_id, s.published AND s.deleted_at IS NULL, s.kind, s.departement_code,
+      s.epci_siren, s.point,
+      COALESCE(s.area_m2, s.unite_fonciere_surface::float8) / 10000::float8,
+      s.bati_surface::float8, s.power_mw, s.water_m3_day,
+      CASE s.reseau_gaz WHEN 'oui' THEN true WHEN 'non' THEN false END,
+      CASE s.reseau_fret_ferroviaire WHEN 'oui' THEN true WHEN 'non' THEN false END,
+      s.autoroute_echang_dist, s.gare_fret_dist, s.port_dist, s.available_from,
+      s.terr_m2_prix::float8, d.sobriety_score,
+      d.labour_10km, d.labour_20km, d.labour_30km, d.labour_50km,
+      p.months_none, p.months_declaration, p.months_enregistrement, p.months_autorisation
+    FROM site s LEFT JOIN site_derived d ON d.site_pk = s.id
+    LEFT JOIN (
+      SELECT site_pk,
+        max(typical_months) FILTER (WHERE icpe = 'none') AS months_none,
+        max(typical_months) FILTER (WHERE icpe = 'declaration') AS months_declaration,
+        max(typical_months) FILTER (WHERE icpe = 'enregistrement') AS months_enregistrement,
+        max(typical_months) FILTER (WHERE icpe = 'autorisation') AS months_autorisation
+      FROM site_permits WHERE site_pk = ANY(:pks) GROUP BY site_pk) p ON p.site_pk = s.id
+    WHERE s.id = ANY(:pks)
+    """
+)
+
+
+def rebuild_match_rows(session: Session, site_pks: Sequence[int] | None = None) -> None:
+    """Rewrite the ranking rows of ``site_pks`` (all sites when None) from stored figures."""
+    pks = all_site_pks(session) if site_pks is None else list(site_pks)
+    for chunk in _chunks(pks, BATCH):
+        _match_rows(session, chunk)
+
+
+def _match_rows(session: Session, pks: Sequence[int]) -> None:
+    """Rewrite the ranking rows of ``pks`` from the sites and their derived figures."""
+    session.execute(text("DELETE FROM site_match WHERE site_pk = ANY(:pks)"), {"pks": list(pks)})
+    session.execute(_MATCH_SQL, {"pks": list(pks)})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -127,19 +126,18 @@ def rank(
     derived.refresh_stale_permits(session)
     compiled = match_sql.ranking(req, limit=limit, offset=offset, include_excluded=include_excluded)
     rows = session.execute(text(compiled.sql), compiled.params).all()
-    if rows:
-        return rows, rows[0].n_eligible, rows[0].n_total
-    if offset == 0:
-        return [], 0, 0
-    # Past the last page: count without paging.
-    count = match_sql.ranking(req, limit=1, offset=0, include_excluded=include_excluded)
-    first = session.execute(text(count.sql), count.params).first()
-    return [], (first.n_eligible if first else 0), (first.n_total if first else 0)
+    # One row at least: the counts, with an empty page past the last site.
+    n_eligible, n_total = (rows[0].n_eligible, rows[0].n_total) if rows else (0, 0)
+    return [r for r in rows if r.pk is not None], n_eligible, n_total
 
 
 _DETAILS_SQL = text(
     "SELECT s.id, s.site_nom, s.kind, s.comm_nom, s.comm_insee, s.epci_siren, "
-    "d.mutability, d.mutability_index, d.zan, "
+    "CASE WHEN d.mutability IS NOT NULL THEN jsonb_build_object("
+    "'version', d.mutability->'version', 'usages', "
+    "jsonb_path_query_array(d.mutability, '$.usages[*] ? (@.usage == \"industrie\")'), "
+    "'fiabilite', (d.mutability->'fiabilite') - 'detailCriteres'::text) END AS mutability, "
+    "d.mutability_index, d.zan, "
     "ST_AsGeoJSON(COALESCE(s.geom, s.point), 7) AS geometry "
     "FROM site s LEFT JOIN site_derived d ON d.site_pk = s.id WHERE s.id = ANY(:pks)"
 )
@@ -174,6 +172,16 @@ def explain(
     project = permits.Project(icpe=req.icpe)
     day = today or date.today()
     weight = req.total_weight
+    # Most sites share a dossier (often an empty one): estimate each distinct dossier once.
+    estimates: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def time_to_permits(pk: int) -> dict[str, Any]:
+        dossier = dossiers[pk]
+        key = tuple(sorted((c, e.status, e.started_on) for c, e in dossier.items()))
+        if key not in estimates:
+            estimates[key] = permits_dict(permits.estimate(dossier, project, today=day))
+        return estimates[key]
+
     out = []
     for i, row in enumerate(rows):
         ranked = c.evaluate(req.criteria, facts[row.pk])
@@ -197,9 +205,7 @@ def explain(
                     {"criterion": e.criterion, "reason": e.reason or e.status}
                     for e in ranked.failed
                 ],
-                "time_to_permits": permits_dict(
-                    permits.estimate(dossiers[row.pk], project, today=day)
-                ),
+                "time_to_permits": time_to_permits(row.pk),
                 "zan": zan_summary(detail, envelopes),
                 "mutability": mutability_summary(detail.mutability, detail.mutability_index),
                 "geometry": detail.geometry,
@@ -276,7 +282,11 @@ def mutability_summary(doc: dict[str, Any] | None, index: float | None) -> dict[
         "potentiel": usage and usage.get("potentiel"),
         "rang": usage and usage.get("rang"),
         "exclu": usage and usage.get("exclu"),
-        "fiabilite": {k: reliability.get(k) for k in ("note", "text") if k in reliability},
+        "fiabilite": {
+            k: reliability[k]
+            for k in ("note", "text", "criteresRenseignes", "criteresTotal")
+            if k in reliability
+        },
         "criteres_non_renseignes": reliability.get("criteresNonRenseignes"),
     }
 
@@ -303,9 +313,29 @@ def _criterion(req: c.Requirement, ev: c.Evaluation, weight: float) -> dict[str,
     }
 
 
+def _span(span: permits.Span) -> dict[str, float]:
+    return {"min": span.min, "typical": span.typical, "max": span.max}
+
+
+def _scheduled(p: permits.ScheduledProcedure) -> dict[str, Any]:
+    return {
+        "code": p.code,
+        "name": p.name,
+        "status": p.status,
+        "start": _span(p.start),
+        "end": _span(p.end),
+    }
+
+
 def permits_dict(estimate: permits.PermitEstimate) -> dict[str, Any]:
-    """Return a permit estimate as plain JSON-ready data."""
-    return asdict(estimate)
+    """Return a permit estimate as plain JSON-ready data (as TimeToPermitsRead)."""
+    return {
+        "months": _span(estimate.months),
+        "critical_path": list(estimate.critical_path),
+        "remaining": [_scheduled(p) for p in estimate.remaining],
+        "works_delays": [_scheduled(p) for p in estimate.works_delays],
+        "assumptions": list(estimate.assumptions),
+    }
 
 
 def geojson(answer: dict[str, Any]) -> bytes:

@@ -15,35 +15,45 @@ from typing import Any
 
 from app.matching import criteria as c
 
-#: SQL expression of every fact (aliases: s = site, d = site_derived, p = site_permits).
+#: SQL expression of every fact, read from the narrow ranking table ``site_match`` (alias m).
 FACT_SQL: dict[str, str] = {
-    "area_ha": "(s.area_m2 / 10000::float8)",
-    "buildings_m2": "s.bati_surface::float8",
-    "power_mw": "s.power_mw",
-    "water_m3_day": "s.water_m3_day",
-    "gas": "(CASE s.reseau_gaz WHEN 'oui' THEN true WHEN 'non' THEN false END)",
-    "rail_siding": (
-        "(CASE s.reseau_fret_ferroviaire WHEN 'oui' THEN true WHEN 'non' THEN false END)"
-    ),
-    "motorway_km": "s.autoroute_echang_dist",
-    "freight_station_km": "s.gare_fret_dist",
-    "port_km": "s.port_dist",
-    "months_to_permits": "p.typical_months",
-    "available_from": "s.available_from",
-    "price_m2": "s.terr_m2_prix::float8",
-    "kind": "s.kind",
-    "sobriety_score": "d.sobriety_score",
-    **{f"labour_{r}km": f"d.labour_{r}km::float8" for r in c.LABOUR_POOL_RADII_KM},
+    "area_ha": "m.area_ha",
+    "buildings_m2": "m.buildings_m2",
+    "power_mw": "m.power_mw",
+    "water_m3_day": "m.water_m3_day",
+    "gas": "m.gas",
+    "rail_siding": "m.rail_siding",
+    "motorway_km": "m.motorway_km",
+    "freight_station_km": "m.freight_station_km",
+    "port_km": "m.port_km",
+    "months_to_permits": "m.months_none",  # replaced per ICPE regime (fact_sql)
+    "available_from": "m.available_from",
+    "price_m2": "m.price_m2",
+    "kind": "m.kind",
+    "sobriety_score": "m.sobriety_score",
+    **{f"labour_{r}km": f"m.labour_{r}km" for r in c.LABOUR_POOL_RADII_KM},
 }
 assert set(FACT_SQL) == set(c.FACTS), "every fact needs its SQL"
 
-#: The tables every ranking reads; the permits row is the one of the project's ICPE regime.
-FROM_SQL = (
-    "site s LEFT JOIN site_derived d ON d.site_pk = s.id "
-    "LEFT JOIN site_permits p ON p.site_pk = s.id AND p.icpe = :icpe"
-)
-#: Sites offered to investors.
-LIVE_SQL = "s.published AND s.deleted_at IS NULL"
+#: Column of the typical months to permits per ICPE regime (Seveso counts as autorisation,
+#: as in ``permits.Project.regime``).
+MONTHS_COLUMN = {
+    None: "m.months_none",
+    "declaration": "m.months_declaration",
+    "enregistrement": "m.months_enregistrement",
+    "autorisation": "m.months_autorisation",
+    "seveso_low": "m.months_autorisation",
+    "seveso_high": "m.months_autorisation",
+}
+
+FROM_SQL = "site_match m"
+#: Sites offered to investors (published, not deleted).
+LIVE_SQL = "m.live"
+
+
+def fact_sql(name: str, icpe: str | None) -> str:
+    """Return the SQL of a fact for a project of ICPE regime ``icpe``."""
+    return MONTHS_COLUMN[icpe] if name == "months_to_permits" else FACT_SQL[name]
 
 
 @dataclass
@@ -64,9 +74,9 @@ class _Params:
         return f"CAST(:{name} AS {cast})" if cast else f":{name}"
 
 
-def _score_sql(req: c.Requirement, p: _Params) -> str:
+def _score_sql(req: c.Requirement, p: _Params, icpe: str | None) -> str:
     """Return the SQL of a requirement's score: NULL for unknown, else in [0, 1]."""
-    v = FACT_SQL[req.fact_key()]
+    v = fact_sql(req.fact_key(), icpe)
     if isinstance(req, c.AtLeast):
         lo = p.add(float(req.min))
         body = f"WHEN {v} >= {lo} THEN 1::float8 ELSE GREATEST({v}, 0::float8) / {lo}"
@@ -100,9 +110,9 @@ def _score_sql(req: c.Requirement, p: _Params) -> str:
     return f"(CASE WHEN {v} IS NULL THEN NULL::float8 {body} END)"
 
 
-def _met_sql(req: c.Requirement, p: _Params) -> str:
+def _met_sql(req: c.Requirement, p: _Params, icpe: str | None) -> str:
     """Return a plain predicate true exactly when the requirement is met (score = 1)."""
-    v = FACT_SQL[req.fact_key()]
+    v = fact_sql(req.fact_key(), icpe)
     if isinstance(req, c.AtLeast):
         return f"{v} >= {p.add(float(req.min))}"
     if isinstance(req, c.AtMost):
@@ -130,17 +140,17 @@ def location_sql(loc: c.Location, p: _Params) -> str | None:
     parts = []
     if loc.regions:
         parts.append(
-            "s.departement_code IN (SELECT code FROM departement "
+            "m.departement_code IN (SELECT code FROM departement "
             f"WHERE region_code = ANY({p.add(list(loc.regions), 'text[]')}))"
         )
     if loc.departements:
-        parts.append(f"s.departement_code = ANY({p.add(list(loc.departements), 'text[]')})")
+        parts.append(f"m.departement_code = ANY({p.add(list(loc.departements), 'text[]')})")
     if loc.epcis:
-        parts.append(f"s.epci_siren = ANY({p.add(list(loc.epcis), 'text[]')})")
+        parts.append(f"m.epci_siren = ANY({p.add(list(loc.epcis), 'text[]')})")
     if loc.territoires_industrie:
         ids = p.add(list(loc.territoires_industrie), "text[]")
         parts.append(
-            "s.epci_siren IN (SELECT epci_siren FROM territoire_industrie_epci "
+            "m.epci_siren IN (SELECT epci_siren FROM territoire_industrie_epci "
             f"WHERE territoire_id = ANY({ids}))"
         )
     if loc.point is not None and loc.radius_km is not None:
@@ -148,7 +158,7 @@ def location_sql(loc: c.Location, p: _Params) -> str | None:
         metres = p.add(loc.radius_km * 1000.0)
         # Geodesic distance on the spheroid, served by the GiST index on point::geography.
         parts.append(
-            f"ST_DWithin(s.point::geography, "
+            f"ST_DWithin(m.point::geography, "
             f"ST_SetSRID(ST_MakePoint({lon}, {lat}), 4326)::geography, {metres})"
         )
     return "(" + " OR ".join(parts) + ")"
@@ -160,7 +170,7 @@ def _where(req: c.Requirements, p: _Params, *, hard: bool) -> list[str]:
     if loc:
         where.append(loc)
     if hard:
-        where.extend(f"({_met_sql(r, p)})" for r in req.criteria if r.must)
+        where.extend(f"({_met_sql(r, p, req.icpe)})" for r in req.criteria if r.must)
     return where
 
 
@@ -179,25 +189,26 @@ def ranking(req: c.Requirements, *, limit: int, offset: int, include_excluded: b
     """Compile the ranking: one row per site of the page with its total and eligibility.
 
     Columns: ``pk``, ``site_id``, ``score``, ``eligible``, ``n_eligible``, ``n_total`` (the two
-    counts over the whole result, before paging).
+    counts over the whole result, before paging). The counts need no score: they are a second,
+    cheap scan; the page is a top-N sort over a scan that scores every candidate, which
+    PostgreSQL can run in parallel (a window count would sort every row instead).
     """
     p = _Params()
-    icpe = p.add(req.icpe or "none", None)
-    scores = [_score_sql(r, p) for r in req.criteria]
+    scores = [_score_sql(r, p, req.icpe) for r in req.criteria]
     total = _total_sql(req, scores, p)
-    musts = [_met_sql(r, p) for r in req.criteria if r.must]
+    musts = [_met_sql(r, p, req.icpe) for r in req.criteria if r.must]
     eligible = " AND ".join(f"COALESCE({m}, false)" for m in musts) if musts else "true"
     where = _where(req, p, hard=not include_excluded)
     lim, off = p.add(limit, "int"), p.add(offset, "int")
     sql = (
-        f"WITH ranked AS (SELECT s.id AS pk, s.site_id, {total} AS score, "
-        f"({eligible}) AS eligible FROM {FROM_SQL.replace(':icpe', icpe)} "
-        f"WHERE {' AND '.join(where)}) "
-        "SELECT pk, site_id, score, eligible, "
-        "count(*) FILTER (WHERE eligible) OVER () AS n_eligible, count(*) OVER () AS n_total "
-        "FROM ranked "
-        'ORDER BY eligible DESC, score DESC, site_id COLLATE "C" '
-        f"LIMIT {lim} OFFSET {off}"
+        # The page: a top-N sort over a (parallel) scan that scores every candidate.
+        f"SELECT r.pk, r.site_id, r.score, r.eligible, c.n_eligible, c.n_total FROM ("
+        f"SELECT count(*) FILTER (WHERE {eligible}) AS n_eligible, count(*) AS n_total "
+        f"FROM {FROM_SQL} WHERE {' AND '.join(where)}) c LEFT JOIN ("
+        f"SELECT m.site_pk AS pk, m.site_id, {total} AS score, ({eligible}) AS eligible "
+        f"FROM {FROM_SQL} WHERE {' AND '.join(where)} "
+        f"ORDER BY eligible DESC, score DESC, site_id LIMIT {lim} OFFSET {off}) r ON true "
+        "ORDER BY r.eligible DESC, r.score DESC, r.site_id"
     )
     return Compiled(sql, p.values)
 
@@ -205,17 +216,13 @@ def ranking(req: c.Requirements, *, limit: int, offset: int, include_excluded: b
 def facts(req: c.Requirements, *, pks: list[int] | None = None) -> Compiled:
     """Compile a query of every fact of the sites in the requirements' location (or ``pks``).
 
-    Columns: ``pk``, ``site_id`` and one per fact of ``FACT_SQL``. The brute-force reference
-    and the explanation of a page read the facts with it.
+    Columns: ``pk``, ``site_id`` and one per fact of ``FACT_SQL`` (months for the project's
+    regime). The brute-force reference and the explanation of a page read the facts with it.
     """
     p = _Params()
-    icpe = p.add(req.icpe or "none", None)
-    cols = ", ".join(f"{expr} AS {name}" for name, expr in FACT_SQL.items())
+    cols = ", ".join(f"{fact_sql(name, req.icpe)} AS {name}" for name in FACT_SQL)
     where = _where(req, p, hard=False)
     if pks is not None:
-        where.append(f"s.id = ANY({p.add(pks, 'bigint[]')})")
-    sql = (
-        f"SELECT s.id AS pk, s.site_id, {cols} FROM {FROM_SQL.replace(':icpe', icpe)} "
-        f"WHERE {' AND '.join(where)}"
-    )
+        where.append(f"m.site_pk = ANY({p.add(pks, 'bigint[]')})")
+    sql = f"SELECT m.site_pk AS pk, m.site_id, {cols} FROM {FROM_SQL} WHERE {' AND '.join(where)}"
     return Compiled(sql, p.values)

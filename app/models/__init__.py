@@ -8,7 +8,13 @@ from app.models.polluted_site import PollutedSite
 from app.models.procedure import PROCEDURE_STATUSES, Procedure
 from app.models.site import SITE_KINDS, Site, SiteParcel
 from app.models.site_change import SiteChange
-from app.models.site_derived import LABOUR_POOL_RADII_KM, PERMIT_REGIMES, SiteDerived, SitePermits
+from app.models.site_derived import (
+    LABOUR_POOL_RADII_KM,
+    PERMIT_REGIMES,
+    SiteDerived,
+    SiteMatch,
+    SitePermits,
+)
 from app.models.territory import (
     Commune,
     Departement,
@@ -39,6 +45,7 @@ __all__ = [
     "Site",
     "SiteChange",
     "SiteDerived",
+    "SiteMatch",
     "SitePermits",
     "LABOUR_POOL_RADII_KM",
     "PERMIT_REGIMES",

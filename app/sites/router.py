@@ -222,6 +222,7 @@ def delete_site(
 ) -> Response:
     """Soft-delete a site: it leaves listings, its history stays."""
     service.delete_site(session, principal, site_id, if_match=if_match)
+    derived_service.refresh_site_ids(session, [site_id])
     return Response(status_code=204)
 
 

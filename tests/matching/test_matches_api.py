@@ -1,7 +1,6 @@
 """POST /api/v1/matches: the answer an investor reads, on the real demo sites."""
 
 import pytest
-from sqlalchemy import text
 
 SITE = "08081_03"  # FAV-LCAB, Bogny-sur-Meuse (Ardennes observatory), 2.6 ha, empty dossier
 
@@ -69,8 +68,14 @@ def test_a_must_on_unknown_data_excludes_and_says_why(client):
     ]
 
 
-def test_a_stated_value_makes_the_site_eligible(client, session):
-    session.execute(text("UPDATE site SET power_mw = 12 WHERE site_id = :s"), {"s": SITE})
+def test_a_stated_value_makes_the_site_eligible(client, admin):
+    etag = client.get(f"/api/v1/sites/{SITE}").headers["etag"]
+    r = client.patch(
+        f"/api/v1/sites/{SITE}",
+        json={"properties": {"power_mw": 12}},
+        headers={**admin, "If-Match": etag, "Content-Type": "application/merge-patch+json"},
+    )
+    assert r.status_code == 200, r.text
     body = {"criteria": {"power_mw": {"min": 5, "must": True}}}
     answer = _only(client, body)
     assert [x["site_id"] for x in answer["results"]] == [SITE]
@@ -164,3 +169,14 @@ def test_territories_without_zan_data_say_so(client):
     answer = _only(client, {"criteria": {"location": {"epcis": ["200041630"]}}}, limit=1)
     host = answer["results"][0]["zan"]["host"]
     assert host["epci"] == {"code": "200041630", "data_available": False}
+
+
+def test_a_deleted_site_leaves_the_ranking(client, admin):
+    body = {"criteria": {"location": {"epcis": ["200067759"]}}}
+    before = _only(client, body)["numberMatched"]
+    etag = client.get(f"/api/v1/sites/{SITE}").headers["etag"]
+    r = client.delete(f"/api/v1/sites/{SITE}", headers={**admin, "If-Match": etag})
+    assert r.status_code == 204
+    after = _only(client, body)
+    assert after["numberMatched"] == before - 1
+    assert SITE not in [x["site_id"] for x in after["results"]]

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from app.auth.service import Principal
+from app.derived import service as derived
 from app.matching import criteria as c
 from app.matching import service
 from app.matching import sql as match_sql
@@ -56,6 +57,7 @@ def equipped(session):
             "CASE WHEN site_pk % 4 > 0 THEN (site_pk * 37 % 101)::float8 END"
         )
     )
+    derived.rebuild_match_rows(session)
     session.flush()
     return session
 
