@@ -74,40 +74,54 @@ class _Params:
         return f"CAST(:{name} AS {cast})" if cast else f":{name}"
 
 
-def _score_sql(req: c.Requirement, p: _Params, icpe: str | None) -> str:
-    """Return the SQL of a requirement's score: NULL for unknown, else in [0, 1]."""
+def _term_sql(req: c.Requirement, p: _Params, icpe: str | None) -> str:
+    """Return the SQL of ``weight × score`` of a requirement (0 when the value is unknown).
+
+    ``criteria.total`` adds ``weight × score`` with score 1.0 when met and 0.0 when unknown:
+    ``w × 1.0`` is exactly ``w`` and ``w × 0.0`` adds nothing, so the branches below return
+    ``w`` and ``0`` directly, sparing a multiplication and a COALESCE per row and criterion,
+    and the partial branches multiply in the same order as Python (score first, then weight).
+    """
     v = fact_sql(req.fact_key(), icpe)
+    w = p.add(float(req.weight))
+    zero = "0::float8"
     if isinstance(req, c.AtLeast):
         lo = p.add(float(req.min))
-        body = f"WHEN {v} >= {lo} THEN 1::float8 ELSE GREATEST({v}, 0::float8) / {lo}"
-    elif isinstance(req, c.AtMost):
+        return (
+            f"CASE WHEN {v} >= {lo} THEN {w} WHEN {v} IS NULL THEN {zero} "
+            f"ELSE {w} * (GREATEST({v}, 0::float8) / {lo}) END"
+        )
+    if isinstance(req, c.AtMost):
         hi = p.add(float(req.max))
-        body = f"WHEN {v} <= {hi} THEN 1::float8 ELSE {hi} / {v}"
-    elif isinstance(req, c.Between):
-        body = ""
+        return (
+            f"CASE WHEN {v} <= {hi} THEN {w} WHEN {v} IS NULL THEN {zero} "
+            f"ELSE {w} * ({hi} / {v}) END"
+        )
+    if isinstance(req, c.Between):
+        body = f"CASE WHEN {v} IS NULL THEN {zero} "
         if req.min is not None:
             lo = p.add(float(req.min))
-            body += f"WHEN {v} < {lo} THEN GREATEST({v}, 0::float8) / {lo} "
+            body += f"WHEN {v} < {lo} THEN {w} * (GREATEST({v}, 0::float8) / {lo}) "
         if req.max is not None:
             hi = p.add(float(req.max))
-            body += f"WHEN {v} > {hi} THEN {hi} / {v} "
-        body += "ELSE 1::float8"
-    elif isinstance(req, c.Flag):
-        body = f"WHEN {v} THEN 1::float8 ELSE 0::float8"
-    elif isinstance(req, c.AvailableBy):
+            body += f"WHEN {v} > {hi} THEN {w} * ({hi} / {v}) "
+        return body + f"ELSE {w} END"
+    if isinstance(req, c.Flag):
+        return f"CASE WHEN {v} THEN {w} ELSE {zero} END"
+    if isinstance(req, c.AvailableBy):
         d = p.add(req.date, "date")
-        body = (
-            f"WHEN {v} - {d} <= 0 THEN 1::float8 ELSE "
-            f"GREATEST(1::float8 - ({v} - {d})::float8 / {c.DAYS_PER_YEAR}::float8, 0::float8)"
+        return (
+            f"CASE WHEN {v} - {d} <= 0 THEN {w} WHEN {v} IS NULL THEN {zero} ELSE {w} * "
+            f"GREATEST(1::float8 - ({v} - {d})::float8 / {c.DAYS_PER_YEAR}::float8, 0::float8) END"
         )
-    elif isinstance(req, c.Kinds):
+    if isinstance(req, c.Kinds):
         vals = p.add(list(req.values), "text[]")
-        body = f"WHEN {v} = ANY({vals}) THEN 1::float8 ELSE 0::float8"
-    elif isinstance(req, c.FrichePreference):
-        body = f"ELSE LEAST(GREATEST({v}, 0::float8), 100::float8) / 100::float8"
-    else:  # pragma: no cover - the registry is closed
-        raise TypeError(f"no SQL for {type(req).__name__}")
-    return f"(CASE WHEN {v} IS NULL THEN NULL::float8 {body} END)"
+        return f"CASE WHEN {v} = ANY({vals}) THEN {w} ELSE {zero} END"
+    if isinstance(req, c.FrichePreference):
+        return (
+            f"COALESCE({w} * (LEAST(GREATEST({v}, 0::float8), 100::float8) / 100::float8), {zero})"
+        )
+    raise TypeError(f"no SQL for {type(req).__name__}")  # pragma: no cover - closed registry
 
 
 def _met_sql(req: c.Requirement, p: _Params, icpe: str | None) -> str:
@@ -174,14 +188,14 @@ def _where(req: c.Requirements, p: _Params, *, hard: bool) -> list[str]:
     return where
 
 
-def _total_sql(req: c.Requirements, scores: list[str], p: _Params) -> str:
+def _total_sql(req: c.Requirements, p: _Params) -> str:
     """Return the SQL of the total, summed in the same order as ``criteria.total``."""
     weight = req.total_weight
     if weight == 0.0:
         return "100::float8"
     acc = "0::float8"
-    for r, s in zip(req.criteria, scores, strict=True):
-        acc = f"({acc} + {p.add(float(r.weight))} * COALESCE({s}, 0::float8))"
+    for r in req.criteria:
+        acc = f"({acc} + {_term_sql(r, p, req.icpe)})"
     return f"({acc} / {p.add(weight)} * 100::float8)"
 
 
@@ -194,8 +208,7 @@ def ranking(req: c.Requirements, *, limit: int, offset: int, include_excluded: b
     PostgreSQL can run in parallel (a window count would sort every row instead).
     """
     p = _Params()
-    scores = [_score_sql(r, p, req.icpe) for r in req.criteria]
-    total = _total_sql(req, scores, p)
+    total = _total_sql(req, p)
     musts = [_met_sql(r, p, req.icpe) for r in req.criteria if r.must]
     eligible = " AND ".join(f"COALESCE({m}, false)" for m in musts) if musts else "true"
     where = _where(req, p, hard=not include_excluded)

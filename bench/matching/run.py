@@ -44,7 +44,7 @@ from app.matching import sql as match_sql  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 README = ROOT / "bench" / "README.md"
-DEFAULT_DB = "foncier_bench"
+DEFAULT_DB = "foncier_bench"  # shared with bench/ogc (bench/datasets/sites100k.py)
 
 #: From small to broad. Location codes are real: Ardennes (08), CA Ardenne Métropole,
 #: Grand Est (44), Hauts-de-France (32), Auvergne-Rhône-Alpes (84), Lyon, Paris.
@@ -274,8 +274,9 @@ def prepare(url: str, *, rebuild: bool) -> int:
             print(f"derived figures for {n_sites - n_derived} sites…", flush=True)
             derived.refresh_changed(session, progress=_progress)
             session.commit()
-        session.execute(text("ANALYZE"))
         session.commit()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE site_match"))
     engine.dispose()
     return n_sites
 
