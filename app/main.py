@@ -14,10 +14,14 @@ from app.imports.router import router as imports_router
 from app.matching.router import router as matching_router
 from app.middleware import BodySizeLimit
 from app.mutability.router import router as mutability_router
+from app.ogc.errors import install_handlers as install_ogc_handlers
+from app.ogc.router import router as ogc_router
 from app.parcels.router import router as parcels_router
 from app.pollution.router import router as pollution_router
 from app.sites.router import router as sites_router
 from app.uploads.router import router as uploads_router
+from app.web.router import router as web_router
+from app.web.router import static_files
 from app.zan.router import router as zan_router
 
 DESCRIPTION = """
@@ -56,6 +60,10 @@ def create_app() -> FastAPI:
     app.include_router(imports_router)
     app.include_router(uploads_router)
     app.include_router(matching_router)
-    app.include_router(mutability_router)
+    app.include_router(ogc_router)
+    install_ogc_handlers(app)
     app.include_router(zan_router)
+    app.include_router(mutability_router)
+    app.include_router(web_router)
+    app.mount("/static", static_files(), name="static")
     return app

@@ -3,10 +3,12 @@
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from app.db import SessionDep
+from app.web import router as web_router
+from app.web import service as web_service
 
 router = APIRouter(tags=["system"])
 
@@ -31,19 +33,28 @@ def health(session: SessionDep) -> dict[str, Any]:
     }
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def landing(request: Request) -> str:
-    """A plain front page with the service's entry points (the map page comes later)."""
+@router.get("/", include_in_schema=False)
+def landing(request: Request) -> Response:
+    """The map page for browsers; the service's entry points as JSON for API clients."""
+    if web_service.wants_html(request.headers.get("accept")):
+        page = web_router.page()
+        page.headers["Vary"] = "Accept"
+        return page
     base = str(request.base_url).rstrip("/")
     links = [
-        ("API documentation (OpenAPI)", "/docs"),
-        ("Sites (GeoJSON)", "/api/v1/sites"),
-        ("Health", "/health"),
-        ("OpenAPI document", "/openapi.json"),
+        ("service-doc", "API documentation (OpenAPI)", "/docs"),
+        ("service-desc", "OpenAPI document", "/openapi.json"),
+        ("data", "Sites (GeoJSON)", "/api/v1/sites"),
+        ("status", "Health", "/health"),
+        ("alternate", "Map page (HTML)", "/"),
     ]
-    items = "".join(f'<li><a href="{base}{href}">{label}</a></li>' for label, href in links)
-    return (
-        "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>Foncier</title>"
-        "</head><body><h1>Foncier</h1><p>Foncier industriel : friches, sites clés en main, "
-        f"terrains viabilisés.</p><ul>{items}</ul></body></html>"
+    return JSONResponse(
+        {
+            "title": "Foncier",
+            "description": "Foncier industriel : friches, sites clés en main, terrains viabilisés.",
+            "links": [
+                {"rel": rel, "title": title, "href": f"{base}{href}"} for rel, title, href in links
+            ],
+        },
+        headers={"Vary": "Accept"},
     )

@@ -49,6 +49,23 @@ ensure_postgres() {
   fi
 }
 
+# Debian's Chromium for the browser tests (tests/browser drive it with Playwright; Playwright's
+# own browser download is not used). Missing without root: say so, the other commands still work.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    say "warning: /usr/bin/chromium is missing; the browser tests need it (sudo apt-get install -y chromium)"
+    return 0
+  fi
+  apt_install chromium
+}
+
+# GDAL's command-line tools (ogrinfo, ogr2ogr): the OGC tests load the service with its OAPIF and
+# MVT drivers, as a GIS user's GDAL or QGIS would.
+ensure_gdal() {
+  command -v ogrinfo >/dev/null || apt_install gdal-bin
+}
+
 ensure_venv() {
   local py=""
   for candidate in python3 python3.13 python3.12 python3.11; do
@@ -96,6 +113,8 @@ database_url() {
 provision() {
   local db="$1"
   ensure_postgres
+  ensure_gdal
+  ensure_chromium
   ensure_venv
   FONCIER_DATABASE_URL="$(database_url "$db")"
   export FONCIER_DATABASE_URL

@@ -50,6 +50,13 @@ class Site(Base):
         Index("ix_site_live", "published", "kind", postgresql_where=text("deleted_at IS NULL")),
         # Radius searches (matching: point and radius in km) measure on the spheroid.
         Index("ix_site_point_geog", text("(point::geography)"), postgresql_using="gist"),
+        # OGC API bbox filters and vector tiles of the published sites (app/ogc).
+        Index(
+            "ix_site_live_geom",
+            text("coalesce(geom, point)"),
+            postgresql_using="gist",
+            postgresql_where=text("published AND deleted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -1,0 +1,1 @@
+"""The map page: a single-page app (sources in ``web/``) served at ``/`` with its built assets."""

@@ -1,0 +1,1 @@
+"""Reusable benchmark datasets (built in the benchmark database, never in foncier or the tests)."""
