@@ -141,7 +141,10 @@ def demo_load(data_dir: Path | None) -> None:
         f"ZAN NAF consumption ({z['file']}): {z['rows']} communes, {z['epcis']} EPCI, "
         f"years {z['years'][0]}–{z['years'][-1]}"
     )
-    click.echo(f"derived figures (permits, labour pool, scores): {report.derived} sites")
+    click.echo(
+        f"derived figures (permits, labour pool, scores): {report.derived} sites recomputed, "
+        f"{report.derived_total} up to date"
+    )
 
 
 @cli.group()
@@ -308,8 +311,9 @@ def serve(host: str, port: int, workers: int) -> None:
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     click.echo(
         f"Foncier: {sites} published sites\n"
-        f"  home page      {base}/\n"
+        f"  map page       {base}/\n"
         f"  API docs       {base}/docs\n"
+        f"  OGC API        {base}/ogc  (QGIS/GDAL: OAPIF:{base}/ogc)\n"
         f"  sites GeoJSON  {base}/api/v1/sites\n"
         f"  health         {base}/health"
     )

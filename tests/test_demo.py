@@ -64,6 +64,9 @@ def test_loading_the_demo_again_changes_nothing(session):
     assert report.sites_unchanged == 164
     assert report.parcels["imported"] == 0 and report.parcels["updated"] == 0
     assert session.execute(text("SELECT count(*), max(version) FROM site")).one() == before
+    # Nothing changed, so no derived figure is recomputed, and every site has its figures.
+    assert report.derived == 0
+    assert report.derived_total == before[0]
 
 
 def test_the_demo_loader_never_overwrites_local_edits(session):

@@ -64,6 +64,18 @@ def refresh(
     return done
 
 
+def count_current(session: Session) -> int:
+    """Return how many live sites have figures at least as recent as their last change."""
+    return int(
+        session.execute(
+            text(
+                "SELECT count(*) FROM site s JOIN site_derived d ON d.site_pk = s.id "
+                "WHERE s.deleted_at IS NULL AND s.updated_at <= d.refreshed_at"
+            )
+        ).scalar_one()
+    )
+
+
 def refresh_site_ids(session: Session, site_ids: Sequence[str]) -> int:
     """Recompute the figures of sites given by their public ``site_id``."""
     pks = list(
