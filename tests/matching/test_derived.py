@@ -1,5 +1,7 @@
 """Stored figures follow the writes: time to permits per ICPE regime, labour pool."""
 
+from datetime import date
+
 from sqlalchemy import text
 
 from app.derived import service as derived
@@ -74,3 +76,23 @@ def test_refresh_changed_picks_up_direct_writes(session):
     )
     assert derived.refresh_changed(session) == 1
     assert derived.refresh_changed(session) == 0
+
+
+def test_a_procedure_in_progress_shortens_the_wait_day_by_day(session):
+    # P4 (archaeology, 3/6/9 months) in progress for 2 months: 1/4/7 months left, then
+    # P9 (3/4/5) and P10 (3): 1+3+3 / 4+4+3 / 7+5+3 = 7 / 11 / 15 months (DOMAIN.md §5).
+    pk = session.execute(text("SELECT id FROM site WHERE site_id = :s"), {"s": SITE}).scalar()
+    session.execute(
+        text(
+            "INSERT INTO procedure (site_pk, code, status, started_on) "
+            "VALUES (:pk, 'P4', 'in_progress', DATE '2026-01-15')"
+        ),
+        {"pk": pk},
+    )
+    derived.refresh(session, [pk], today=date(2026, 3, 15))
+    assert tuple(_permits(session)) == (7.0, 11.0, 15.0)
+    # A month later, nothing was written; the daily refresh nets one more month off:
+    # 0+3+3 / 3+4+3 / 6+5+3.
+    assert derived.refresh_stale_permits(session, today=date(2026, 4, 15)) == 1
+    assert tuple(_permits(session)) == (6.0, 10.0, 14.0)
+    assert derived.refresh_stale_permits(session, today=date(2026, 4, 15)) == 0
