@@ -399,8 +399,10 @@ def markdown(data: dict[str, Any], n_sites: int) -> str:
     """Render the figures as the README section."""
     o = data["overall"]
     lines = [
-        f"Measured {data['when']} on {data['machine']}, {n_sites:,} sites".replace(",", " ")
-        + f", {data['repeat']} timed requests per profile and side (`bench/matching/run.sh`).",
+        f"Measured {data['when']} on {data['machine']}, "
+        + f"{n_sites:,}".replace(",", " ")
+        + f" sites, {data['repeat']} timed requests per profile and side "
+        "(`bench/matching/run.sh`).",
         "",
         "| profile | sites matched | API p50 (ms) | API p95 (ms) | SQL p50 (ms) | SQL p95 (ms) "
         "| API / SQL (p50) |",
