@@ -35,9 +35,17 @@ Errors name the field and the reason.
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Create the engine and session factory unless a test injected its own."""
+    """Create the engine and session factories unless a test injected its own.
+
+    ``read_sessionmaker`` serves the read-only OGC layer: autocommit, so that a tile or a page
+    costs its one statement, without the BEGIN and ROLLBACK round trips of a transaction.
+    """
     if getattr(app.state, "sessionmaker", None) is None:
-        app.state.sessionmaker = make_sessionmaker(get_engine())
+        engine = get_engine()
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.read_sessionmaker = make_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
     yield
 
 

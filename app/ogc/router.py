@@ -39,9 +39,14 @@ def read_session(request: Request) -> Iterator[Session]:
 
     The OGC layer never writes, so it skips the commit-or-rollback dependency (``SessionDep``),
     whose setup and teardown each cost a thread hop: a third of a small tile's time.
-    Closing the session ends its transaction.
+    Closing the session ends its transaction. In production the factory is the autocommit one
+    (``app.main.lifespan``): no BEGIN/ROLLBACK round trips around the one statement; tests
+    inject only ``sessionmaker``, bound to their rolled-back transaction.
     """
-    with request.app.state.sessionmaker() as session:
+    factory = (
+        getattr(request.app.state, "read_sessionmaker", None) or request.app.state.sessionmaker
+    )
+    with factory() as session:
         yield session
 
 
