@@ -25,6 +25,7 @@ Python's ``float`` (both IEEE 754 doubles) give bit-identical totals.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -93,7 +94,7 @@ def _fmt(value: float) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Requirement:
+class Requirement(ABC):
     """One criterion of the investor's requirements (base class of the typed criteria)."""
 
     must: bool = False
@@ -127,9 +128,9 @@ class Requirement:
         """Return the requirement as the investor stated it (for the answer)."""
         return {}
 
+    @abstractmethod
     def score(self, value: Any) -> float | None:
         """Return the score in [0, 1] of a known value (``None`` only for unknown values)."""
-        raise NotImplementedError
 
     def describe(self, value: Any, score: float | None) -> str | None:
         """Return why the requirement is not met, or ``None`` when it is."""

@@ -180,3 +180,29 @@ def test_a_deleted_site_leaves_the_ranking(client, admin):
     after = _only(client, body)
     assert after["numberMatched"] == before - 1
     assert SITE not in [x["site_id"] for x in after["results"]]
+
+
+def test_location_by_territoire_d_industrie(client):
+    # "Nord Ardennes" (ti-4407) groups four EPCIs, among them CA Ardenne Métropole (200041630)
+    # and CC Vallées et Plateau d'Ardenne (200067759); the Rethel EPCI is not one of them.
+    answer = _only(client, {"criteria": {"location": {"territoires_industrie": ["ti-4407"]}}})
+    epcis = {x["epci_siren"] for x in answer["results"]}
+    assert {"200041630", "200067759"} <= epcis
+    assert epcis <= {"200067759", "240800847", "240800821", "200041630"}
+    assert "200043156" not in epcis
+
+
+def test_a_site_shows_its_scores(client):
+    # ADEME Mutafriches v1.19 for industry, from the Ardennes observatory's attributes
+    # (tests/mutability compute this site by hand: 90.0, reliability 1.5).
+    scores = client.get("/api/v1/sites/08105_01").json()["properties"]["scores"]
+    assert scores["mutability"] == {
+        "version": "v1.19",
+        "usage": "industrie",
+        "indice": 90.0,
+        "fiabilite": 1.5,
+    }
+    assert scores["zan"]["naf_new_m2"] == 0  # a friche
+    assert scores["months_to_permits"] == {"min": 9.0, "typical": 13.0, "max": 17.0}
+    pools = scores["labour_pool"]
+    assert pools["10km"] <= pools["20km"] <= pools["30km"] <= pools["50km"]
