@@ -19,13 +19,11 @@ their GeoJSON). Nothing here touches the database.
 
 from __future__ import annotations
 
-import gzip
 import queue
 import re
 import struct
 import sys
 import threading
-import zlib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,6 +34,10 @@ from typing import IO, TYPE_CHECKING, Any
 import ijson
 import orjson
 import xxhash
+
+# ISA-L inflates gzip about 5x faster than zlib, with zlib's API (ADR 0006).
+from isal import igzip
+from isal import isal_zlib as inflater
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,7 +75,7 @@ class RawFeature:
 def open_binary(path: Path) -> IO[bytes]:
     """Open a file for reading bytes, transparently gunzipping ``.gz`` files."""
     if path.suffix == ".gz":
-        return gzip.open(path, "rb")
+        return igzip.open(path, "rb")
     return path.open("rb")
 
 
@@ -177,7 +179,7 @@ def blocks(path: Path, size: int = 4 << 20) -> Generator[bytes, None, None]:
             with path.open("rb") as fh:
                 # wbits 47: zlib detects a gzip or zlib header; a plain file is passed through.
                 gz = path.suffix == ".gz"
-                inflate = zlib.decompressobj(47) if gz else None
+                inflate = inflater.decompressobj(47) if gz else None
                 while not stop.is_set():
                     data = fh.read(size // 8 if gz else size)
                     if not data:
@@ -188,7 +190,7 @@ def blocks(path: Path, size: int = 4 << 20) -> Generator[bytes, None, None]:
                         rest = inflate.unused_data
                         data = b""
                         if inflate.eof and rest:
-                            inflate, data = zlib.decompressobj(47), rest
+                            inflate, data = inflater.decompressobj(47), rest
                         if out and not put(out):
                             return
                     if inflate is None and not put(data):
