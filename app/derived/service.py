@@ -25,6 +25,7 @@ from app.matching import permits
 from app.models.site_derived import LABOUR_POOL_RADII_KM, PERMIT_REGIMES
 from app.mutability import method as mutability
 from app.progress import Progress, no_progress
+from app.sites import repository as sites_repository
 from app.zan import rules as zan_rules
 
 #: Sites handled per batch in a bulk refresh (bounded memory, visible progress).
@@ -217,8 +218,13 @@ def _labour_pool(session: Session, pks: Sequence[int]) -> None:
     )
 
 
-def _permits(session: Session, pks: Sequence[int], day: date) -> None:
-    """Estimate the months to permits for every ICPE regime from each site's dossier."""
+#: A site's dossier: (procedure code, status, started on), sorted by code. Equal tuples are
+#: equal dossiers, so estimates can be shared between sites.
+Dossier = tuple[tuple[str, str, date | None], ...]
+
+
+def dossiers(session: Session, pks: Sequence[int]) -> dict[int, Dossier]:
+    """Return the dossier of each site of ``pks`` that has one."""
     rows = session.execute(
         text(
             "SELECT site_pk, code, status, started_on FROM procedure "
@@ -226,15 +232,26 @@ def _permits(session: Session, pks: Sequence[int], day: date) -> None:
         ),
         {"pks": list(pks)},
     ).all()
-    dossiers: dict[int, list[tuple[str, str, date | None]]] = defaultdict(list)
+    found: dict[int, list[tuple[str, str, date | None]]] = defaultdict(list)
     for pk, code, status, started in rows:
-        dossiers[pk].append((code, status, started))
+        found[pk].append((code, status, started))
+    return {pk: tuple(entries) for pk, entries in found.items()}
+
+
+def dossier_entries(dossier: Dossier) -> dict[str, permits.DossierEntry]:
+    """Return a dossier as the time-to-permits estimator reads it."""
+    return {code: permits.DossierEntry(status, started) for code, status, started in dossier}
+
+
+def _permits(session: Session, pks: Sequence[int], day: date) -> None:
+    """Estimate the months to permits for every ICPE regime from each site's dossier."""
+    found = dossiers(session, pks)
     cache: dict[tuple[Any, ...], list[tuple[str, float, float, float]]] = {}
     out: list[tuple[Any, ...]] = []
     for pk in pks:
-        key = tuple(dossiers.get(pk, ()))
+        key = found.get(pk, ())
         if key not in cache:
-            dossier = {code: permits.DossierEntry(status, started) for code, status, started in key}
+            dossier = dossier_entries(key)
             cache[key] = []
             for regime in PERMIT_REGIMES:
                 est = permits.estimate(
@@ -262,7 +279,7 @@ def _permits(session: Session, pks: Sequence[int], day: date) -> None:
 
 #: Site columns and PostGIS extras the per-site rules read (Mutafriches ``criteria_from_site``).
 _SITE_FACTS_SQL = text(
-    """
+    f"""
     SELECT to_jsonb(s.*) - 'geom' - 'point' AS site,
       CASE WHEN s.geom IS NULL
              OR NOT EXISTS (SELECT 1 FROM building b0 WHERE b0.commune = s.comm_insee) THEN NULL
@@ -271,11 +288,7 @@ _SITE_FACTS_SQL = text(
                  FROM building b WHERE b.departement = s.departement_code
                   AND b.geom && s.geom AND ST_Intersects(b.geom, s.geom)) END
         AS built_footprint_m2,
-      (SELECT count(*) FROM polluted_site p WHERE p.position_precision = 'exact'
-          AND p.geom && ST_Expand(coalesce(s.geom, s.point), 0.0125)
-          AND ST_DWithin(ST_Transform(p.geom, foncier_local_srid(s.departement_code)),
-                ST_Transform(coalesce(s.geom, s.point), foncier_local_srid(s.departement_code)),
-                500)) AS polluted_sites_500m
+      {sites_repository.POLLUTED_500M_SQL} AS polluted_sites_500m
     FROM site s WHERE s.id = ANY(:pks) ORDER BY s.id
     """
 )

@@ -33,10 +33,9 @@ from typing import Any, ClassVar
 
 from typing_extensions import override
 
+from app.models.site import SITE_KINDS
 from app.models.site_derived import LABOUR_POOL_RADII_KM
 
-SITE_KINDS = ("friche", "turnkey", "serviced_plot")
-STATUSES = ("met", "partial", "unmet", "unknown")
 #: Days per year used to turn a late availability into a partial score.
 DAYS_PER_YEAR = 365.25
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -62,31 +61,36 @@ _LOCATION_TABLES = {
 }
 
 
+def build_requirements(body: MatchRequest) -> c.Requirements:
+    """Turn a validated request into typed requirements (no database; raises RequirementError)."""
+    loc_in = body.criteria.location
+    location = c.Location()
+    if loc_in is not None:
+        location = c.Location(
+            regions=tuple(loc_in.regions),
+            departements=tuple(loc_in.departements),
+            epcis=tuple(loc_in.epcis),
+            territoires_industrie=tuple(loc_in.territoires_industrie),
+            point=(loc_in.point.lon, loc_in.point.lat) if loc_in.point else None,
+            radius_km=loc_in.radius_km,
+        )
+    raw = body.criteria.model_dump(exclude_none=True, exclude={"location"})
+    return c.Requirements(criteria=c.parse(raw), location=location, icpe=body.icpe)
+
+
 def requirements(session: Session, principal: Principal, body: MatchRequest) -> c.Requirements:
     """Turn the request into typed requirements, or raise 422/401 naming the field."""
-    raw = body.criteria.model_dump(exclude_none=True, exclude={"location"})
-    if "price_m2" in raw and not principal.is_authenticated:
+    if body.criteria.price_m2 is not None and not principal.is_authenticated:
         # Prices are confidential (sites slice): ranking by price would reveal them.
         raise NotAuthenticated("criteria.price_m2 needs an API key: prices are confidential")
-    loc_in = body.criteria.location
     try:
-        reqs = c.parse(raw)
-        location = c.Location()
-        if loc_in is not None:
-            location = c.Location(
-                regions=tuple(loc_in.regions),
-                departements=tuple(loc_in.departements),
-                epcis=tuple(loc_in.epcis),
-                territoires_industrie=tuple(loc_in.territoires_industrie),
-                point=(loc_in.point.lon, loc_in.point.lat) if loc_in.point else None,
-                radius_km=loc_in.radius_km,
-            )
+        reqs = build_requirements(body)
     except c.RequirementError as exc:
         raise InvalidInput(
             "invalid requirements", errors=[FieldError(exc.field, exc.reason, allowed=exc.allowed)]
         ) from None
-    _check_location_codes(session, location)
-    return c.Requirements(criteria=reqs, location=location, icpe=body.icpe)
+    _check_location_codes(session, reqs.location)
+    return reqs
 
 
 def _check_location_codes(session: Session, location: c.Location) -> None:
@@ -158,12 +162,7 @@ def explain(
     compiled = match_sql.facts(c.Requirements(icpe=req.icpe), pks=pks)
     facts = {f.pk: _facts(f) for f in session.execute(text(compiled.sql), compiled.params)}
     details = {d.id: d for d in session.execute(_DETAILS_SQL, {"pks": pks})}
-    dossiers: dict[int, dict[str, permits.DossierEntry]] = defaultdict(dict)
-    for pk, code, status, started in session.execute(
-        text("SELECT site_pk, code, status, started_on FROM procedure WHERE site_pk = ANY(:pks)"),
-        {"pks": pks},
-    ):
-        dossiers[pk][code] = permits.DossierEntry(status, started)
+    dossiers = derived.dossiers(session, pks)
     envelopes = zan_service.territory_envelopes(
         session,
         communes=[d.comm_insee for d in details.values()],
@@ -173,14 +172,14 @@ def explain(
     day = today or date.today()
     weight = req.total_weight
     # Most sites share a dossier (often an empty one): estimate each distinct dossier once.
-    estimates: dict[tuple[Any, ...], dict[str, Any]] = {}
+    estimates: dict[derived.Dossier, dict[str, Any]] = {}
 
     def time_to_permits(pk: int) -> dict[str, Any]:
-        dossier = dossiers[pk]
-        key = tuple(sorted((c, e.status, e.started_on) for c, e in dossier.items()))
-        if key not in estimates:
-            estimates[key] = permits_dict(permits.estimate(dossier, project, today=day))
-        return estimates[key]
+        dossier = dossiers.get(pk, ())
+        if dossier not in estimates:
+            estimate = permits.estimate(derived.dossier_entries(dossier), project, today=day)
+            estimates[dossier] = permits_dict(estimate)
+        return estimates[dossier]
 
     out = []
     for i, row in enumerate(rows):

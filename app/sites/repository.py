@@ -207,6 +207,16 @@ def _visibility(
     return " AND ".join(clauses) or "TRUE", params
 
 
+#: Number of polluted sites of the registers (exact positions) within 500 m of site ``s``,
+#: measured in the local projected CRS: shown with a site and read by the Mutafriches criteria.
+POLLUTED_500M_SQL = (
+    "(SELECT count(*) FROM polluted_site p "
+    "WHERE p.position_precision = 'exact' "
+    "AND p.geom && ST_Expand(coalesce(s.geom, s.point), 0.0125) "
+    "AND ST_DWithin(ST_Transform(p.geom, foncier_local_srid(s.departement_code)), "
+    "ST_Transform(coalesce(s.geom, s.point), foncier_local_srid(s.departement_code)), 500))"
+)
+
 #: One site as a GeoJSON Feature. Properties are the row minus the columns bound as :hidden
 #: (dates and numerics rendered by to_jsonb), plus the WKT point, the number of polluted
 #: sites of the registers within 500 m (metres in the local projected CRS) and the derived
@@ -217,11 +227,7 @@ FEATURE_SQL = (
     f"'geometry', ST_AsGeoJSON(coalesce(s.geom, s.point), {GEOJSON_DIGITS})::json, "
     "'properties', (to_jsonb(s.*) - CAST(:hidden AS text[])) || jsonb_build_object("
     f"'geompoint', ST_AsText(s.point, {GEOJSON_DIGITS}), "
-    "'polluted_sites_500m', (SELECT count(*) FROM polluted_site p "
-    "WHERE p.position_precision = 'exact' "
-    "AND p.geom && ST_Expand(coalesce(s.geom, s.point), 0.0125) "
-    "AND ST_DWithin(ST_Transform(p.geom, foncier_local_srid(s.departement_code)), "
-    "ST_Transform(coalesce(s.geom, s.point), foncier_local_srid(s.departement_code)), 500)), "
+    f"'polluted_sites_500m', {POLLUTED_500M_SQL}, "
     "'scores', (SELECT jsonb_build_object("
     "'mutability', jsonb_build_object('version', d.mutability_version, "
     "'usage', 'industrie', 'indice', d.mutability_index, 'fiabilite', d.mutability_reliability), "

@@ -24,12 +24,11 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
+from contextlib import closing
 from http import client
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.matching import criteria as c  # noqa: E402
 from app.matching import sql as match_sql  # noqa: E402
+from bench.serve import free_port, server  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 README = ROOT / "bench" / "README.md"
@@ -210,12 +210,6 @@ PROFILES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
@@ -225,21 +219,11 @@ def _pct(values: list[float], q: float) -> float:
 def _requirements(body: dict[str, Any]) -> c.Requirements:
     """The typed requirements of a profile, as the service builds them (no DB needed)."""
     from app.matching.schemas import MatchRequest
+    from app.matching.service import build_requirements
 
-    request = MatchRequest.model_validate({k: v for k, v in body.items() if not k.startswith("_")})
-    raw = request.criteria.model_dump(exclude_none=True, exclude={"location"})
-    loc = request.criteria.location
-    location = c.Location()
-    if loc is not None:
-        location = c.Location(
-            regions=tuple(loc.regions),
-            departements=tuple(loc.departements),
-            epcis=tuple(loc.epcis),
-            territoires_industrie=tuple(loc.territoires_industrie),
-            point=(loc.point.lon, loc.point.lat) if loc.point else None,
-            radius_km=loc.radius_km,
-        )
-    return c.Requirements(criteria=c.parse(raw), location=location, icpe=request.icpe)
+    return build_requirements(
+        MatchRequest.model_validate({k: v for k, v in body.items() if not k.startswith("_")})
+    )
 
 
 def _psycopg_sql(compiled: match_sql.Compiled) -> tuple[str, dict[str, Any]]:
@@ -283,100 +267,74 @@ def prepare(url: str, *, rebuild: bool) -> int:
 
 def run(url: str, repeat: int, warmup: int) -> dict[str, Any]:
     """Time every profile on both sides; return the results."""
-    port = _free_port()
-    env = {**os.environ, "FONCIER_DATABASE_URL": url}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+        "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     results = []
-    try:
-        http = client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn = psycopg.connect(dsn)
-        for _ in range(150):
-            try:
-                http.request("GET", "/health")
-                http.getresponse().read()
-                break
-            except OSError:
-                http.close()
-                time.sleep(0.2)
-        if True:  # one keep-alive HTTP connection and one database connection for the run
-            for name, body in PROFILES:
-                include = bool(body.get("_include_excluded"))
-                payload = {k: v for k, v in body.items() if not k.startswith("_")}
-                query = urllib.parse.urlencode(
-                    {"limit": 20, "include_excluded": str(include).lower()}
+    # One keep-alive HTTP connection and one database connection for the whole run.
+    with (
+        server(cmd, {"FONCIER_DATABASE_URL": url}, "/health", port),
+        closing(client.HTTPConnection("127.0.0.1", port, timeout=60)) as http,
+        psycopg.connect(dsn) as conn,
+    ):
+        for name, body in PROFILES:
+            include = bool(body.get("_include_excluded"))
+            payload = {k: v for k, v in body.items() if not k.startswith("_")}
+            query = urllib.parse.urlencode({"limit": 20, "include_excluded": str(include).lower()})
+            encoded = json.dumps(payload).encode()
+            req = _requirements(body)
+            sql, sql_params = _psycopg_sql(
+                match_sql.ranking(req, limit=20, offset=0, include_excluded=include)
+            )
+            api_ms: list[float] = []
+            sql_ms: list[float] = []
+            matched = None
+            for i in range(warmup + repeat):
+                t0 = time.perf_counter()
+                http.request(
+                    "POST",
+                    f"/api/v1/matches?{query}",
+                    body=encoded,
+                    headers={"Content-Type": "application/json"},
                 )
-                encoded = json.dumps(payload).encode()
-                req = _requirements(body)
-                sql, sql_params = _psycopg_sql(
-                    match_sql.ranking(req, limit=20, offset=0, include_excluded=include)
-                )
-                api_ms: list[float] = []
-                sql_ms: list[float] = []
-                matched = None
-                for i in range(warmup + repeat):
-                    t0 = time.perf_counter()
-                    http.request(
-                        "POST",
-                        f"/api/v1/matches?{query}",
-                        body=encoded,
-                        headers={"Content-Type": "application/json"},
-                    )
-                    response = http.getresponse()
-                    raw = response.read()
-                    if response.status != 200:
-                        raise RuntimeError(f"{name}: HTTP {response.status} {raw[:300]!r}")
-                    answer = json.loads(raw)
-                    t1 = time.perf_counter()
-                    with conn.cursor() as cur:
-                        cur.execute(sql, sql_params)
-                        rows = cur.fetchall()
-                    t2 = time.perf_counter()
-                    conn.rollback()
-                    if i >= warmup:
-                        api_ms.append((t1 - t0) * 1000)
-                        sql_ms.append((t2 - t1) * 1000)
-                    matched = answer["numberMatched"]
-                    page = [row[1] for row in rows if row[0] is not None]
-                    assert [x["site_id"] for x in answer["results"]] == page
-                entry = {
-                    "profile": name,
-                    "matched": matched,
-                    "api_p50": statistics.median(api_ms),
-                    "api_p95": _pct(api_ms, 0.95),
-                    "sql_p50": statistics.median(sql_ms),
-                    "sql_p95": _pct(sql_ms, 0.95),
-                    "api_ms": api_ms,
-                    "sql_ms": sql_ms,
-                }
-                entry["ratio_p50"] = entry["api_p50"] / entry["sql_p50"]
-                results.append(entry)
-                print(
-                    f"{name:32} matched {matched:>6}  api p50 {entry['api_p50']:6.1f} "
-                    f"p95 {entry['api_p95']:6.1f} ms | sql p50 {entry['sql_p50']:6.1f} "
-                    f"p95 {entry['sql_p95']:6.1f} ms | ×{entry['ratio_p50']:.2f}",
-                    flush=True,
-                )
-        conn.close()
-        http.close()
-    finally:
-        server.terminate()
-        server.wait(10)
+                response = http.getresponse()
+                raw = response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"{name}: HTTP {response.status} {raw[:300]!r}")
+                answer = json.loads(raw)
+                t1 = time.perf_counter()
+                with conn.cursor() as cur:
+                    cur.execute(sql, sql_params)
+                    rows = cur.fetchall()
+                t2 = time.perf_counter()
+                conn.rollback()
+                if i >= warmup:
+                    api_ms.append((t1 - t0) * 1000)
+                    sql_ms.append((t2 - t1) * 1000)
+                matched = answer["numberMatched"]
+                page = [row[1] for row in rows if row[0] is not None]
+                assert [x["site_id"] for x in answer["results"]] == page
+            entry = {
+                "profile": name,
+                "matched": matched,
+                "api_p50": statistics.median(api_ms),
+                "api_p95": _pct(api_ms, 0.95),
+                "sql_p50": statistics.median(sql_ms),
+                "sql_p95": _pct(sql_ms, 0.95),
+                "api_ms": api_ms,
+                "sql_ms": sql_ms,
+            }
+            entry["ratio_p50"] = entry["api_p50"] / entry["sql_p50"]
+            results.append(entry)
+            print(
+                f"{name:32} matched {matched:>6}  api p50 {entry['api_p50']:6.1f} "
+                f"p95 {entry['api_p95']:6.1f} ms | sql p50 {entry['sql_p50']:6.1f} "
+                f"p95 {entry['sql_p95']:6.1f} ms | ×{entry['ratio_p50']:.2f}",
+                flush=True,
+            )
     all_api = [x for e in results for x in e["api_ms"]]
     all_sql = [x for e in results for x in e["sql_ms"]]
     return {

@@ -29,14 +29,12 @@ import math
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -49,6 +47,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.ogc.collections import COLLECTIONS  # noqa: E402
 from bench.datasets.sites100k import DEFAULT_URL, build  # noqa: E402
+from bench.serve import free_port, server  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 TIPG_VENV = ROOT / "bench" / ".venv-tipg"
@@ -102,38 +101,6 @@ def ensure_tipg() -> Path:
     ).stdout.strip()
     print(f"tipg {version}", flush=True)
     return python
-
-
-def free_port() -> int:
-    """Return a free TCP port on localhost."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def server(cmd: list[str], env: dict[str, str], probe: str, port: int) -> Iterator[None]:
-    """Run a uvicorn server until the block ends."""
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, _ = fetch(port, probe)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {cmd}")
-            time.sleep(0.3)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 _CONNECTIONS: dict[int, http.client.HTTPConnection] = {}

@@ -3,12 +3,6 @@ Debian's Chromium through Playwright (``/usr/bin/chromium``; Playwright's own br
 is not used). The server sees only committed data: what a test writes, it deletes."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy import Engine
 
-from app import PROJECT_ROOT
+from tests.live_server import serve
 
 CHROMIUM = "/usr/bin/chromium"
 #: As root Chromium needs --no-sandbox; background networking is off (closed network); WebGL
@@ -32,60 +26,13 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = os.environ.get("FONCIER_SCREENSHOTS")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server(
     engine: Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """Serve the app with uvicorn on a free port over the test database; yield its base URL."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("uvicorn") / "server.log"
-    env = {**os.environ, "FONCIER_DATABASE_URL": database_url}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+    with serve(database_url, log=tmp_path_factory.mktemp("uvicorn") / "server.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="session")
