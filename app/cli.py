@@ -176,13 +176,24 @@ def import_() -> None:
 @import_.command("cadastre")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @report_option
-def import_cadastre(paths: tuple[Path, ...], report_path: Path | None) -> None:
+@click.option(
+    "--processes",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="worker processes encoding parcels (default: FONCIER_IMPORT_PROCESSES, else up to 2 "
+    "for a file over 64 MB of JSON; 0: none)",
+)
+def import_cadastre(
+    paths: tuple[Path, ...], report_path: Path | None, processes: int | None
+) -> None:
     """Import Etalab cadastre parcel files (cadastre-<INSEE>-parcelles.json[.gz]) or folders."""
     from app.db import session_scope
     from app.parcels.service import import_cadastre as run
 
+    if processes is None:
+        processes = get_settings().import_processes
     with session_scope() as session:
-        report = run(session, paths, progress=_progress)
+        report = run(session, paths, progress=_progress, processes=processes)
     data = report.as_dict()
     _write_report(report_path, data)
     click.echo(", ".join(f"{k}: {v}" for k, v in data.items() if k != "errors"))

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     page_default: int = 100
     page_max: int = 10_000
     db_pool_size: int = 10
+    #: Worker processes that encode a cadastre parcel file (``app.parcels.encoding``); unset:
+    #: up to 2 for a file over 64 MB of JSON (a département), none for a smaller one.
+    import_processes: int | None = Field(default=None, ge=0, le=64)
     db_max_overflow: int = 10
     #: Public base URL used in printed links (``make up``); requests build their own links.
     public_url: str = "http://127.0.0.1:8000"

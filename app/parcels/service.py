@@ -7,9 +7,9 @@ Parcels, in one streaming pass over each file (DOMAIN.md §3, Etalab cadastre Ge
 2. the file is read in blocks; each feature is hashed as raw bytes and looked up: an unchanged
    parcel is only counted, without parsing its JSON; malformed or duplicate ids are
    quarantined with their row number;
-3. new or changed parcels are encoded to binary COPY rows (geometry as EWKB) and streamed into
-   a *load table* while the file is still being read; their validity is checked by GEOS in a
-   worker thread;
+3. new or changed parcels are encoded to binary COPY rows (geometry as EWKB), their validity
+   checked by GEOS, and streamed into a *load table* while the file is still being read (in
+   worker processes for a large file: ``app.parcels.encoding``);
 4. invalid polygons are repaired with ST_MakeValid and flagged ``geom_repaired``; features the
    fast encoding does not take go through PostGIS's GeoJSON parser, as before;
 5. parcels of the file's communes that the file no longer lists are deleted (a newer
@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from app.geo.crs import departement_of
 from app.parcels import reader, repository
+from app.parcels.encoding import Encoder, Pending, processes_for
 from app.progress import no_progress
 from app.sites.cnig import IDU_RE
 
@@ -51,8 +52,6 @@ Progress = Callable[[Iterable[T], str], Iterable[T]]
 #: times more per row than building it in one pass.
 REBUILD_SHARE = 0.25
 REBUILD_MIN_ROWS = 20_000
-#: Changed features are encoded in batches of this many.
-ENCODE_BATCH = 4096
 _COMMUNE_OF_KEY = itemgetter(slice(reader.ID_AT, reader.ID_AT + 5))
 #: Blocks of lines (4 MB each) read and checked ahead while the stored parcels are fetched.
 PREFETCH_BLOCKS = 64
@@ -151,14 +150,12 @@ class _Ticker:
             close()
 
 
-#: A changed feature waiting to be encoded: (raw JSON, hash, row number).
-_Pending = tuple[bytes, bytes, int]
-
-
 class _ParcelImport:
     """The import of one parcel file: scan, classify, encode, then write."""
 
-    def __init__(self, session: Session, path: Path, ticker: _Ticker) -> None:
+    def __init__(
+        self, session: Session, path: Path, ticker: _Ticker, processes: int | None
+    ) -> None:
         self.session = session
         self.path = path
         self.ticker = ticker
@@ -182,12 +179,13 @@ class _ParcelImport:
         self.replacing = 0
         #: Rows written to each département's load table (less those dropped since).
         self.written: dict[str, int] = {}
-        self.pending: dict[str, list[_Pending]] = {}
-        self.odd: dict[str, list[_Pending]] = {}
+        self.pending: dict[str, list[Pending]] = {}
+        self.odd: dict[str, list[Pending]] = {}
         self.loads: dict[str, str] = {}  # département → load table
         self.writer = repository.LoadWriter(session)
-        self.validity = ThreadPoolExecutor(1, thread_name_prefix="validity")
-        self.checks: list[tuple[str, list[bytes], Future[list[int]]]] = []
+        self.encoder = Encoder(processes_for(path, processes))
+        #: Per département, the ids of the invalid geometries written, once checked.
+        self.checks: list[tuple[str, Future[list[bytes]]]] = []
 
     # ----------------------------------------------------------------------- scan
 
@@ -202,7 +200,7 @@ class _ParcelImport:
             self.writer.abort(exc)
             raise
         finally:
-            self.validity.shutdown(wait=True)
+            self.encoder.close()
             self.ticker.close()
         self.write()
         log.debug("%s: done in %.2f s", self.path.name, time.perf_counter() - started)
@@ -404,23 +402,19 @@ class _ParcelImport:
 
     def flush(self, force: bool = False) -> None:
         """Encode pending features into the load tables, batch by batch."""
+        size = self.encoder.batch
         for dep, pending in self.pending.items():
-            while len(pending) >= ENCODE_BATCH or (force and pending):
-                batch = pending[:ENCODE_BATCH]
-                del pending[:ENCODE_BATCH]
-                self.encode(dep, batch)
-
-    def encode(self, dep: str, batch: list[_Pending]) -> None:
-        """Encode one batch; stream it to the département's load table."""
-        encoded = reader.encode_parcels(batch, overseas=dep.startswith("97"))
-        if encoded.odd:
-            self.odd.setdefault(dep, []).extend(batch[i] for i in encoded.odd)
-        if encoded.idus:
-            self.writer.write(self.load_table(dep), encoded.data)
-            self.written[dep] = self.written.get(dep, 0) + len(encoded.idus)
-            # GEOS releases the GIL: the check runs beside the next blocks' parsing.
-            future = self.validity.submit(encoded.geometries.invalid)
-            self.checks.append((dep, encoded.idus, future))
+            while len(pending) >= size or (force and pending):
+                batch = pending[:size]
+                del pending[:size]
+                self.encoder.submit(dep, batch)
+        for dep, batch, encoded in self.encoder.results(wait=force):
+            if encoded.odd:
+                self.odd.setdefault(dep, []).extend(batch[i] for i in encoded.odd)
+            if encoded.rows:
+                self.writer.write(self.load_table(dep), encoded.data)
+                self.written[dep] = self.written.get(dep, 0) + encoded.rows
+                self.checks.append((dep, encoded.invalid))
 
     def load_table(self, dep: str) -> str:
         """Return the département's load table, created on first use."""
@@ -437,8 +431,8 @@ class _ParcelImport:
         """Repair, add the general-path features, delete what is gone, then store."""
         session = self.session
         invalid: dict[str, list[str]] = {}
-        for dep, idus, future in self.checks:
-            invalid.setdefault(dep, []).extend(idus[i].decode() for i in future.result())
+        for dep, future in self.checks:
+            invalid.setdefault(dep, []).extend(idu.decode() for idu in future.result())
         for dep in sorted(self.odd):
             started = time.perf_counter()
             self.general_path(dep, self.odd[dep])
@@ -468,7 +462,7 @@ class _ParcelImport:
             if table is not None:
                 self.store(dep, table, deleted)
 
-    def general_path(self, dep: str, feats: list[_Pending]) -> None:
+    def general_path(self, dep: str, feats: list[Pending]) -> None:
         """Insert features the binary encoding did not take, parsing their GeoJSON in PostGIS."""
         no_geometry: set[str] = set()
         rows_of: dict[str, int] = {}
@@ -577,9 +571,12 @@ class _ParcelImport:
         self.report.imported += written
 
 
-def _import_parcels(session: Session, path: Path, progress: Progress[Any]) -> ImportReport:
+def _import_parcels(
+    session: Session, path: Path, progress: Progress[Any], processes: int | None
+) -> ImportReport:
     repository.prepare_bulk_session(session)
-    return _ParcelImport(session, path, _Ticker(progress, f"{path.name} (scan)")).run()
+    ticker = _Ticker(progress, f"{path.name} (scan)")
+    return _ParcelImport(session, path, ticker, processes).run()
 
 
 def _import_buildings(session: Session, path: Path, progress: Progress[Any]) -> ImportReport:
@@ -616,9 +613,17 @@ def _import_buildings(session: Session, path: Path, progress: Progress[Any]) -> 
 
 
 def import_cadastre(
-    session: Session, paths: Iterable[Path], *, progress: Progress = no_progress
+    session: Session,
+    paths: Iterable[Path],
+    *,
+    progress: Progress = no_progress,
+    processes: int | None = None,
 ) -> ImportReport:
-    """Import Etalab cadastre files (parcels, buildings) in the caller's transaction."""
+    """Import Etalab cadastre files (parcels, buildings) in the caller's transaction.
+
+    ``processes``: worker processes encoding the parcels (``app.parcels.encoding``); None
+    chooses by each file's size.
+    """
     total = ImportReport()
     for path in cadastre_files(paths):
         layer = reader.layer_of(path)
@@ -626,7 +631,7 @@ def import_cadastre(
         if layer == "batiments":
             report = _import_buildings(session, path, progress)
         elif layer == "parcelles":
-            report = _import_parcels(session, path, progress)
+            report = _import_parcels(session, path, progress, processes)
         else:
             report = ImportReport(
                 files=[path.name],

@@ -158,6 +158,9 @@ class Sampler(threading.Thread):
         self.server_peak_kb = 0
         self.backends: set[int] = set()
         self.server_cpu: dict[int, float] = {}
+        #: CPU seconds of each process of the loader's tree: its worker processes are
+        #: grandchildren (through multiprocessing's fork server) that /usr/bin/time never waits.
+        self.client_cpu: dict[int, float] = {}
         #: Other work on the server during the step (another database's queries skew figures).
         self.other_peak = 0
         self.other_dbs: set[str] = set()
@@ -166,9 +169,10 @@ class Sampler(threading.Thread):
     def run(self) -> None:  # noqa: D102
         with psycopg.connect(dbname="postgres", autocommit=True, **PG) as conn:
             while not self._halt.is_set():
-                self.client_peak_kb = max(
-                    self.client_peak_kb, sum(_rss_kb(p) for p in _children(self.pid))
-                )
+                tree = _children(self.pid)
+                self.client_peak_kb = max(self.client_peak_kb, sum(_rss_kb(p) for p in tree))
+                for p in tree:
+                    self.client_cpu[p] = max(self.client_cpu.get(p, 0.0), _cpu_s(p))
                 rows = conn.execute(
                     "SELECT a.pid FROM pg_stat_activity a WHERE a.application_name = %s"
                     " OR a.leader_pid IN (SELECT pid FROM pg_stat_activity"
@@ -209,6 +213,8 @@ class Step:
     wall_s: float = 0.0
     user_s: float | None = None
     sys_s: float | None = None
+    #: CPU of the loader's process tree, sampled (counts worker processes; see Sampler)
+    tree_cpu_s: float = 0.0
     max_rss_mb: float | None = None  # /usr/bin/time -v: the largest single process
     client_peak_mb: float = 0.0  # sum over the process tree, sampled
     server_peak_mb: float | None = None  # private memory of the backends, sampled
@@ -226,6 +232,13 @@ class Step:
     checks: dict[str, Any] = field(default_factory=dict)
     log: str = ""
     all_wall_s: list[float] = field(default_factory=list)  # every round's wall time
+
+    @property
+    def client_cpu_s(self) -> float | None:
+        """CPU seconds of the loader: /usr/bin/time's, or its sampled tree's if larger."""
+        if self.user_s is None:
+            return self.tree_cpu_s or None
+        return max((self.user_s or 0) + (self.sys_s or 0), self.tree_cpu_s)
 
     @property
     def other_share(self) -> float:
@@ -269,6 +282,7 @@ def measure(step: Step, env: dict[str, str], timeout: float | None) -> Step:
         timing = tf.read()
     step.log = str(log_path.relative_to(ROOT))
     step.client_peak_mb = sampler.client_peak_kb / 1024
+    step.tree_cpu_s = sum(sampler.client_cpu.values())
     step.backends = len(sampler.backends)
     step.other_active_peak = sampler.other_peak
     step.other_dbs = sorted(sampler.other_dbs)
@@ -280,7 +294,7 @@ def measure(step: Step, env: dict[str, str], timeout: float | None) -> Step:
         step.sys_s = _time_field(timing, "System time (seconds)")
         rss = _time_field(timing, "Maximum resident set size (kbytes)")
         step.max_rss_mb = rss / 1024 if rss is not None else None
-        own = (step.user_s or 0) + (step.sys_s or 0) + (step.server_cpu_s or 0)
+        own = (step.client_cpu_s or 0) + (step.server_cpu_s or 0)
         own += step.server_aux_cpu_s
         step.other_cpu_s = max(0.0, busy - own)
     return step
@@ -463,7 +477,7 @@ def render(
             goal_txt = f"≥ {goal}× — failed"
         else:
             goal_txt = f"≥ {goal}× {'met' if ratio >= goal else 'not met'}"
-        cpu = (s.user_s or 0) + (s.sys_s or 0) if s.user_s is not None else None
+        cpu = s.client_cpu_s
         server_cpu = None if s.server_cpu_s is None else s.server_cpu_s + s.server_aux_cpu_s
         failed = "" if s.returncode == 0 else f" (exit {s.returncode})"
         lines.append(

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from app.parcels.service import import_cadastre
@@ -157,8 +158,73 @@ def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_imported(sessio
     )
 
 
-def test_a_killed_import_leaves_all_or_nothing(database_url, tmp_path):
-    """Kill `foncier import cadastre` while it writes: the commune is there whole or absent."""
+def _bowtie(idu: str) -> str:
+    """A self-intersecting parcel (GEOS: invalid), as Etalab would write it."""
+    commune, prefixe, section, numero = idu[:5], idu[5:8], idu[8:10], idu[10:]
+    return (
+        f'{{"type":"Feature","id":"{idu}","geometry":{{"type":"Polygon","coordinates":'
+        "[[[2.320,48.670],[2.321,48.671],[2.321,48.670],[2.320,48.671],[2.320,48.670]]]},"
+        f'"properties":{{"id":"{idu}","commune":"{commune}","prefixe":"{prefixe}",'
+        f'"section":"{section}","numero":"{numero}","contenance":80,"arpente":false,'
+        '"created":"2020-01-01","updated":"2020-01-01"}}'
+    )
+
+
+def _stored(session, commune_like: str) -> list[tuple]:
+    return [
+        tuple(row)
+        for row in session.execute(
+            text(
+                "SELECT idu, departement, commune, prefixe, section, numero, contenance, arpente, "
+                "source_created, source_updated, source_hash, geom_repaired, ST_AsEWKB(geom) "
+                "FROM parcel WHERE commune LIKE :c ORDER BY idu"
+            ),
+            {"c": commune_like},
+        )
+    ]
+
+
+def test_worker_processes_store_exactly_what_the_in_process_import_stores(session, tmp_path):
+    """A département file is encoded in worker processes: same rows, bytes and report."""
+    lines = _lines(ETALAB / "cadastre-75118-parcelles.json.gz")
+    header, feats = lines[0], [x for x in lines[1:] if x.startswith('{"type":"Feature"')]
+    tiled = [f.replace("75118", f"4599{k}") for k in range(3) for f in feats]  # 3 batches
+    unreadable = json.loads(tiled[10].rstrip(","))
+    unreadable["id"] = unreadable["properties"]["id"] = "45990000ZZ0002"
+    unreadable["geometry"] = {"type": "Polygon", "coordinates": "nope"}
+    multi = json.loads(tiled[11].rstrip(","))
+    multi["id"] = multi["properties"]["id"] = "45990000ZZ0003"
+    multi["geometry"] = {"type": "MultiPolygon", "coordinates": [multi["geometry"]["coordinates"]]}
+    tiled[20] = tiled[20].replace('"id":"45990', '"id":"X5990', 1)  # malformed id
+    tiled += [
+        _bowtie("45991000ZZ0001"),
+        json.dumps(unreadable, separators=(",", ":")),
+        json.dumps(multi, separators=(",", ":")),
+        tiled[30],  # duplicate
+    ]
+    path = _write(tmp_path / "cadastre-45-parcelles.json", header, tiled)
+    reports, stored = [], []
+    for processes in (2, 0):
+        report = import_cadastre(session, [path], processes=processes)
+        reports.append(report.as_dict())
+        stored.append(_stored(session, "4599%"))
+        session.execute(text("DELETE FROM parcel WHERE commune LIKE '4599%'"))
+    assert reports[0] == reports[1]
+    assert stored[0] == stored[1]
+    report = reports[0]
+    assert (report["rows"], report["quarantined"]) == (len(tiled), 3)
+    assert report["imported"] == len(stored[0]) == len(tiled) - 3
+    repaired = {row[0] for row in stored[0] if row[11]}  # flagged geom_repaired
+    assert "45991000ZZ0001" in repaired  # the bowtie (and one real parcel per copy)
+    assert report["repaired"] == len(repaired) == 4
+
+
+@pytest.mark.parametrize("processes", [0, 2])
+def test_a_killed_import_leaves_all_or_nothing(database_url, tmp_path, processes):
+    """Kill `foncier import cadastre` while it writes: the commune is there whole or absent.
+
+    With worker processes, none of them outlives the killed import.
+    """
     lines = _lines(ETALAB / "cadastre-75118-parcelles.json.gz")
     header, feats = lines[0], [x for x in lines[1:] if x.startswith('{"type":"Feature"')]
     tiled = []
@@ -168,7 +234,15 @@ def test_a_killed_import_leaves_all_or_nothing(database_url, tmp_path):
             tiled.append(f.replace("75118", code))
     path = tmp_path / "cadastre-45-parcelles.json"
     _write(path, header, tiled)
-    env = {**os.environ, "FONCIER_DATABASE_URL": database_url, "PGAPPNAME": "foncier-kill-test"}
+    marker = f"kill-test-{os.getpid()}-{processes}"
+    env = {
+        **os.environ,
+        "FONCIER_DATABASE_URL": database_url,
+        "PGAPPNAME": "foncier-kill-test",
+        "FONCIER_TEST_MARKER": marker,
+    }
+    command = [sys.executable, "-m", "app.cli", "import", "cadastre", "--processes"]
+    command += [str(processes), str(path)]
     engine = create_engine(database_url)
 
     def count() -> int:
@@ -179,7 +253,7 @@ def test_a_killed_import_leaves_all_or_nothing(database_url, tmp_path):
 
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "import", "cadastre", str(path)],
+            command,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -200,11 +274,18 @@ def test_a_killed_import_leaves_all_or_nothing(database_url, tmp_path):
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the import must still be running when it is killed"
+        if processes:  # the fork server and the workers run beside the import
+            helpers = set(_processes_marked(marker)) - {proc.pid}
+            assert len(helpers) >= 1 + processes, "the import must have started its workers"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         assert count() in (0, len(tiled))
+        deadline = time.monotonic() + 10
+        while _processes_marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _processes_marked(marker), "a worker outlived the killed import"
         done = subprocess.run(
-            [sys.executable, "-m", "app.cli", "import", "cadastre", str(path)],
+            command,
             env=env,
             capture_output=True,
             text=True,
@@ -218,3 +299,19 @@ def test_a_killed_import_leaves_all_or_nothing(database_url, tmp_path):
                 text("DELETE FROM parcel WHERE departement = '45' AND commune LIKE '459%'")
             )
         engine.dispose()
+
+
+def _processes_marked(marker: str) -> list[int]:
+    """Processes whose environment holds ``FONCIER_TEST_MARKER=marker`` (the import's tree)."""
+    found = []
+    needle = f"FONCIER_TEST_MARKER={marker}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if needle in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found

@@ -1,0 +1,174 @@
+"""Encoding of changed parcels into binary COPY rows, in this process or in worker processes.
+
+:func:`app.parcels.reader.encode_parcels` and GEOS's validity check cost about 7 µs a parcel,
+and Python runs them one batch at a time: on a first load of a département (a million
+parcels) they are most of the import's CPU. For a large file they therefore run in worker
+processes (``forkserver``: the reader and the COPY writer are threads, which ``fork`` must not
+copy), while the main thread goes on reading, hashing and classifying the next blocks; a batch
+travels as two byte strings each way, which costs far less than encoding it. A small file
+(a commune, the tests, an upload) stays in this process, where a worker thread checks validity
+(GEOS releases the GIL): starting workers would cost more than it saves.
+
+Results come back in submission order, so an import writes the same rows in the same order
+whichever way it encoded them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.parcels import reader
+
+#: A file is encoded in worker processes from this much JSON on (about 100 000 parcels); a
+#: ``.gz`` file counts for :data:`GZIP_RATIO` times its size.
+PROCESSES_MIN_BYTES = 64 << 20
+GZIP_RATIO = 7
+#: Worker processes for a large file, at most (and at most one per CPU).
+MAX_PROCESSES = 2
+#: Features per batch: in this process (a batch's arrays stay in the CPU caches) and in worker
+#: processes (fewer, larger messages).
+BATCH = 4096
+PROCESS_BATCH = 16384
+
+#: One changed feature: (raw JSON, hash, row number).
+Pending = tuple[bytes, bytes, int]
+
+
+@dataclass(slots=True)
+class Encoded:
+    """What a batch became: COPY rows for the load table and what is left to do."""
+
+    data: bytes  # binary COPY rows (no header)
+    rows: int  # rows in ``data``
+    #: ids of the rows whose geometry GEOS finds invalid (to repair), once known
+    invalid: Future[list[bytes]]
+    odd: list[int]  # indexes, in the batch, of the features for the general path
+
+
+def processes_for(path: Path, configured: int | None) -> int:
+    """Worker processes to encode a file with: ``configured`` if set, else by its size."""
+    if configured is not None:
+        return configured
+    size = path.stat().st_size * (GZIP_RATIO if path.suffix == ".gz" else 1)
+    if size < PROCESSES_MIN_BYTES:
+        return 0
+    return min(MAX_PROCESSES, os.cpu_count() or 1)
+
+
+class Encoder:
+    """Encode batches of changed features; results come back in order, a few in flight."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.batch = PROCESS_BATCH if processes else BATCH
+        self._pool: ProcessPoolExecutor | None = None
+        self._validity: ThreadPoolExecutor | None = None
+        if processes:
+            self._pool = ProcessPoolExecutor(
+                processes,
+                mp_context=_context(),
+                initializer=_worker_started,
+                initargs=(os.getpid(),),
+            )
+        else:
+            self._validity = ThreadPoolExecutor(1, thread_name_prefix="validity")
+        self._queue: deque[tuple[str, list[Pending], Future[Any]]] = deque()
+        # Enough batches in flight to keep every worker busy while the main thread reads.
+        self._in_flight = 2 * processes + 1
+
+    def submit(self, dep: str, batch: list[Pending]) -> None:
+        """Queue a batch of one département's features."""
+        overseas = dep.startswith("97")
+        if self._pool is not None:
+            raws = b"\n".join([feat[0] for feat in batch])
+            hashes = b"".join([feat[1] for feat in batch])
+            future = self._pool.submit(encode_checked, raws, hashes, len(batch), overseas)
+        else:
+            assert self._validity is not None
+            encoded = reader.encode_parcels(batch, overseas=overseas)
+            idus, geometries = encoded.idus, encoded.geometries
+            future = Future()
+            future.set_result(
+                Encoded(
+                    encoded.data,
+                    len(idus),
+                    # GEOS releases the GIL: the check runs beside the next blocks' parsing.
+                    self._validity.submit(lambda: [idus[i] for i in geometries.invalid()]),
+                    encoded.odd,
+                )
+            )
+        self._queue.append((dep, batch, future))
+
+    def results(self, *, wait: bool = False) -> Iterator[tuple[str, list[Pending], Encoded]]:
+        """Yield the encoded batches that are done, in order (all of them with ``wait``)."""
+        queue = self._queue
+        while queue and (wait or len(queue) > self._in_flight or queue[0][2].done()):
+            dep, batch, future = queue.popleft()
+            result = future.result()
+            if not isinstance(result, Encoded):
+                data, rows, invalid, odd = result
+                done: Future[list[bytes]] = Future()
+                done.set_result(invalid)
+                result = Encoded(data, rows, done, odd)
+            yield dep, batch, result
+
+    def close(self) -> None:
+        """Stop the workers (pending batches are dropped: this is also the error path)."""
+        self._queue.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._validity is not None:
+            self._validity.shutdown(wait=True)
+
+
+def encode_checked(
+    raws: bytes, hashes: bytes, count: int, overseas: bool
+) -> tuple[bytes, int, list[bytes], list[int]]:
+    """Encode and check a batch in a worker process.
+
+    ``raws`` are the features' JSON joined by newlines (a feature holds none: it was one line,
+    or re-serialised compactly), ``hashes`` their 16-byte digests joined. Returns the COPY rows,
+    their number, the ids of invalid geometries and the indexes of the features left to the
+    general path.
+    """
+    lines = raws.split(b"\n")
+    if len(lines) != count or len(hashes) != 16 * count:
+        raise ValueError(f"batch of {count} features arrived as {len(lines)} lines")
+    feats = [(raw, hashes[16 * i : 16 * i + 16], 0) for i, raw in enumerate(lines)]
+    encoded = reader.encode_parcels(feats, overseas=overseas)
+    invalid = [encoded.idus[i] for i in encoded.geometries.invalid()]
+    return encoded.data, len(encoded.idus), invalid, encoded.odd
+
+
+def _context() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    # The fork server imports these once; each worker forked from it starts ready.
+    context.set_forkserver_preload(["app.parcels.encoding", "numpy", "shapely"])
+    return context
+
+
+def _worker_started(importer: int) -> None:
+    """Prepare a worker: Ctrl-C is the importer's to handle; exit when the importer is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        # A killed import (kill -9) cannot stop its workers, and its fork server outlives it
+        # as long as they run: each worker watches the importing process and exits after it.
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(importer, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="watch parent", daemon=True).start()
