@@ -7,7 +7,9 @@ processes (``forkserver``: the reader and the COPY writer are threads, which ``f
 copy), while the main thread goes on reading, hashing and classifying the next blocks; a batch
 travels as two byte strings each way, which costs far less than encoding it. A small file
 (a commune, the tests, an upload) stays in this process, where a worker thread checks validity
-(GEOS releases the GIL): starting workers would cost more than it saves.
+(GEOS releases the GIL): starting workers would cost more than it saves. So do the first
+:data:`PROCESSES_AFTER` changed features of a large file, so that re-importing it, or its next
+millésime (a few per cent changed), never starts them.
 
 Results come back in submission order, so an import writes the same rows in the same order
 whichever way it encoded them.
@@ -39,6 +41,9 @@ MAX_PROCESSES = 2
 #: processes (fewer, larger messages).
 BATCH = 4096
 PROCESS_BATCH = 16384
+#: Workers start only once this many features were encoded here: a re-import (nothing to
+#: encode) or a next millésime (a few per cent changed) does not pay for starting them.
+PROCESSES_AFTER = 8 * BATCH
 
 #: One changed feature: (raw JSON, hash, row number).
 Pending = tuple[bytes, bytes, int]
@@ -70,31 +75,36 @@ class Encoder:
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
-        self.batch = PROCESS_BATCH if processes else BATCH
         self._pool: ProcessPoolExecutor | None = None
         self._validity: ThreadPoolExecutor | None = None
-        if processes:
-            self._pool = ProcessPoolExecutor(
-                processes,
-                mp_context=_context(),
-                initializer=_worker_started,
-                initargs=(os.getpid(),),
-            )
-        else:
-            self._validity = ThreadPoolExecutor(1, thread_name_prefix="validity")
+        self._encoded_here = 0
         self._queue: deque[tuple[str, list[Pending], Future[Any]]] = deque()
         # Enough batches in flight to keep every worker busy while the main thread reads.
         self._in_flight = 2 * processes + 1
 
+    @property
+    def batch(self) -> int:
+        """Features per batch to submit now."""
+        return PROCESS_BATCH if self._pool is not None else BATCH
+
     def submit(self, dep: str, batch: list[Pending]) -> None:
         """Queue a batch of one département's features."""
         overseas = dep.startswith("97")
+        if self._pool is None and self.processes and self._encoded_here >= PROCESSES_AFTER:
+            self._pool = ProcessPoolExecutor(
+                self.processes,
+                mp_context=_context(),
+                initializer=_worker_started,
+                initargs=(os.getpid(),),
+            )
         if self._pool is not None:
             raws = b"\n".join([feat[0] for feat in batch])
             hashes = b"".join([feat[1] for feat in batch])
             future = self._pool.submit(encode_checked, raws, hashes, len(batch), overseas)
         else:
-            assert self._validity is not None
+            if self._validity is None:
+                self._validity = ThreadPoolExecutor(1, thread_name_prefix="validity")
+            self._encoded_here += len(batch)
             encoded = reader.encode_parcels(batch, overseas=overseas)
             idus, geometries = encoded.idus, encoded.geometries
             future = Future()

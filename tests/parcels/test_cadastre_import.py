@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.parcels import encoding
 from app.parcels.service import import_cadastre
 from tests.conftest import DATA_DIR
 
@@ -184,8 +185,11 @@ def _stored(session, commune_like: str) -> list[tuple]:
     ]
 
 
-def test_worker_processes_store_exactly_what_the_in_process_import_stores(session, tmp_path):
+def test_worker_processes_store_exactly_what_the_in_process_import_stores(
+    session, tmp_path, monkeypatch
+):
     """A département file is encoded in worker processes: same rows, bytes and report."""
+    monkeypatch.setattr(encoding, "PROCESSES_AFTER", 0)  # workers from the first batch
     lines = _lines(ETALAB / "cadastre-75118-parcelles.json.gz")
     header, feats = lines[0], [x for x in lines[1:] if x.startswith('{"type":"Feature"')]
     tiled = [f.replace("75118", f"4599{k}") for k in range(3) for f in feats]  # 3 batches
@@ -270,11 +274,13 @@ def test_a_killed_import_leaves_all_or_nothing(database_url, tmp_path, processes
                         "query ILIKE '%INSERT INTO parcel%' OR query ILIKE '%CREATE%')"
                     )
                 ).scalar()
-            if busy or proc.poll() is not None:
+            # With workers: once they run too (the fork server and each worker).
+            started = not processes or len(_processes_marked(marker)) >= 2 + processes
+            if (busy and started) or proc.poll() is not None:
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the import must still be running when it is killed"
-        if processes:  # the fork server and the workers run beside the import
+        if processes:
             helpers = set(_processes_marked(marker)) - {proc.pid}
             assert len(helpers) >= 1 + processes, "the import must have started its workers"
         proc.send_signal(signal.SIGKILL)
