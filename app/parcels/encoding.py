@@ -47,6 +47,9 @@ PROCESSES_AFTER = 8 * BATCH
 
 #: One changed feature: (raw JSON, hash, row number).
 Pending = tuple[bytes, bytes, int]
+#: A block of new features in the Etalab layout (see :meth:`Encoder.submit_block`), and the row
+#: number of its first feature.
+Block = tuple[bytes, int]
 
 
 @dataclass(slots=True)
@@ -78,7 +81,7 @@ class Encoder:
         self._pool: ProcessPoolExecutor | None = None
         self._validity: ThreadPoolExecutor | None = None
         self._encoded_here = 0
-        self._queue: deque[tuple[str, list[Pending], Future[Any]]] = deque()
+        self._queue: deque[tuple[str, list[Pending] | Block, Future[Any]]] = deque()
         # Enough batches in flight to keep every worker busy while the main thread reads.
         self._in_flight = 2 * processes + 1
 
@@ -87,9 +90,13 @@ class Encoder:
         """Features per batch to submit now."""
         return PROCESS_BATCH if self._pool is not None else BATCH
 
-    def submit(self, dep: str, batch: list[Pending]) -> None:
-        """Queue a batch of one département's features."""
-        overseas = dep.startswith("97")
+    @property
+    def takes_blocks(self) -> bool:
+        """Tell whether :meth:`submit_block` may be called (the workers run, or may start)."""
+        return self._workers() is not None
+
+    def _workers(self) -> ProcessPoolExecutor | None:
+        """The worker processes, started once enough features were encoded here."""
         if self._pool is None and self.processes and self._encoded_here >= PROCESSES_AFTER:
             self._pool = ProcessPoolExecutor(
                 self.processes,
@@ -97,10 +104,28 @@ class Encoder:
                 initializer=_worker_started,
                 initargs=(os.getpid(),),
             )
-        if self._pool is not None:
+        return self._pool
+
+    def submit_block(self, dep: str, block: bytes, first_row: int) -> None:
+        """Queue a block of lines that are all new features of one département.
+
+        The block must have passed :func:`reader.fast_block`: one Etalab feature per line, each
+        ending with a comma. A worker splits, hashes and encodes it, so that this process only
+        ships it: the cheapest path of a first load.
+        """
+        pool = self._workers()
+        assert pool is not None
+        future = pool.submit(encode_block, block, dep.startswith("97"))
+        self._queue.append((dep, (block, first_row), future))
+
+    def submit(self, dep: str, batch: list[Pending]) -> None:
+        """Queue a batch of one département's features."""
+        overseas = dep.startswith("97")
+        pool = self._workers()
+        if pool is not None:
             raws = b"\n".join([feat[0] for feat in batch])
             hashes = b"".join([feat[1] for feat in batch])
-            future = self._pool.submit(encode_checked, raws, hashes, len(batch), overseas)
+            future = pool.submit(encode_checked, raws, hashes, len(batch), overseas)
         else:
             if self._validity is None:
                 self._validity = ThreadPoolExecutor(1, thread_name_prefix="validity")
@@ -120,7 +145,10 @@ class Encoder:
         self._queue.append((dep, batch, future))
 
     def results(self, *, wait: bool = False) -> Iterator[tuple[str, list[Pending], Encoded]]:
-        """Yield the encoded batches that are done, in order (all of them with ``wait``)."""
+        """Yield the encoded batches that are done, in order (all of them with ``wait``).
+
+        Each comes with its features, by index (``Encoded.odd`` refers to them).
+        """
         queue = self._queue
         while queue and (wait or len(queue) > self._in_flight or queue[0][2].done()):
             dep, batch, future = queue.popleft()
@@ -130,6 +158,8 @@ class Encoder:
                 done: Future[list[bytes]] = Future()
                 done.set_result(invalid)
                 result = Encoded(data, rows, done, odd)
+            if isinstance(batch, tuple):  # a block: its features are needed for odd ones only
+                batch = _block_features(*batch) if result.odd else []
             yield dep, batch, result
 
     def close(self) -> None:
@@ -155,6 +185,27 @@ def encode_checked(
     if len(lines) != count or len(hashes) != 16 * count:
         raise ValueError(f"batch of {count} features arrived as {len(lines)} lines")
     feats = [(raw, hashes[16 * i : 16 * i + 16], 0) for i, raw in enumerate(lines)]
+    return _encode(feats, overseas)
+
+
+def encode_block(block: bytes, overseas: bool) -> tuple[bytes, int, list[bytes], list[int]]:
+    """Split, hash, encode and check a block of new features in a worker process.
+
+    Same result as :func:`encode_checked`; the indexes of ``odd`` are lines of the block.
+    """
+    return _encode(_block_features(block, 0), overseas)
+
+
+def _block_features(block: bytes, first_row: int) -> list[Pending]:
+    """The features of a block that passed :func:`reader.fast_block`, with their rows."""
+    digest = reader.digest
+    lines = block.split(b"\n")
+    lines.pop()  # after the last newline
+    raws = [line[:-1] for line in lines]  # less the comma
+    return [(raw, digest(raw), row) for row, raw in enumerate(raws, first_row)]
+
+
+def _encode(feats: list[Pending], overseas: bool) -> tuple[bytes, int, list[bytes], list[int]]:
     encoded = reader.encode_parcels(feats, overseas=overseas)
     invalid = [encoded.idus[i] for i in encoded.geometries.invalid()]
     return encoded.data, len(encoded.idus), invalid, encoded.odd

@@ -131,21 +131,28 @@ def _quarantine(report: ImportReport, name: str, row: int, field_: str, reason: 
 class _Ticker:
     """Drive a ``progress(iterable, label)`` callback by counts rather than item by item.
 
-    The callback wraps an endless iterable; :meth:`advance` consumes ``n`` items of it at C
-    speed (``islice`` into a zero-length deque), so that a tqdm bar costs a few nanoseconds a
-    row instead of a Python-level step per feature.
+    The callback wraps an endless iterable. A bar with an ``update(n)`` method (tqdm) is moved
+    on by counts; any other iterable has ``n`` items consumed at C speed (``islice`` into a
+    zero-length deque). Iterating a tqdm bar item by item would cost 0.4 µs a row, half a
+    second on a million parcels.
     """
 
     def __init__(self, progress: Progress[None], label: str) -> None:
-        self._items = iter(progress(repeat(None), label))
+        self._bar = progress(repeat(None), label)
+        update = getattr(self._bar, "update", None)
+        self._update: Callable[[int], object] | None = update if callable(update) else None
+        self._items = iter(self._bar) if self._update is None else None
 
     def advance(self, n: int) -> None:
         """Move the bar on by ``n`` rows."""
-        deque(islice(self._items, n), maxlen=0)
+        if self._update is not None:
+            self._update(n)
+        else:
+            deque(islice(self._items, n), maxlen=0)
 
     def close(self) -> None:
         """Close the bar."""
-        close = getattr(self._items, "close", None)
+        close = getattr(self._bar, "close", None) or getattr(self._items, "close", None)
         if close is not None:
             close()
 
@@ -252,7 +259,10 @@ class _ParcelImport:
         """Classify the features of one block of lines."""
         before = self.row
         if split is not None and self.in_scope(split[1]):
-            self.fast(*split)
+            if self.encoder.takes_blocks and self.all_new(split[1]):
+                self.new_block(block, split[1])
+            else:
+                self.fast(*split)
         else:
             for line in block.split(b"\n"):
                 raw = reader.clean(line)
@@ -274,6 +284,24 @@ class _ParcelImport:
         return all(
             joined[reader.ID_AT + j :: step] == scope[j : j + 1] * n for j in range(len(scope))
         )
+
+    def all_new(self, keys: list[bytes]) -> bool:
+        """Tell whether a block's ids are all new: not stored, not seen, not repeated."""
+        return (
+            self.stored.keys().isdisjoint(keys)
+            and self.fresh.keys().isdisjoint(keys)
+            and len(set(keys)) == len(keys)
+        )
+
+    def new_block(self, block: bytes, keys: list[bytes]) -> None:
+        """Classify a block of new features (a first load): a worker hashes and encodes it."""
+        n = len(keys)
+        first = self.row + 1
+        self.fresh.update(zip(keys, range(first, first + n), strict=True))
+        self.row += n
+        self.communes.update(map(_COMMUNE_OF_KEY, keys))
+        self.report.rows += n
+        self.encoder.submit_block(departement_of(keys[0][24:29].decode()), block, first)
 
     def fast(self, lines: list[bytes], keys: list[bytes]) -> None:
         """Classify the features of a block in the Etalab layout, all in the loaded scope.

@@ -199,20 +199,31 @@ def test_worker_processes_store_exactly_what_the_in_process_import_stores(
     multi = json.loads(tiled[11].rstrip(","))
     multi["id"] = multi["properties"]["id"] = "45990000ZZ0003"
     multi["geometry"] = {"type": "MultiPolygon", "coordinates": [multi["geometry"]["coordinates"]]}
-    tiled[20] = tiled[20].replace('"id":"45990', '"id":"X5990', 1)  # malformed id
-    tiled += [
+    # In a block of new features (read by a worker): odd features for the general paths.
+    tiled[12000:12000] = [
         _bowtie("45991000ZZ0001"),
         json.dumps(unreadable, separators=(",", ":")),
         json.dumps(multi, separators=(",", ":")),
-        tiled[30],  # duplicate
     ]
+    tiled[-20] = tiled[-20].replace('"id":"4599', '"id":"X599', 1)  # malformed id
+    tiled.append(tiled[30])  # duplicate
     path = _write(tmp_path / "cadastre-45-parcelles.json", header, tiled)
+    blocks: list[range] = []  # rows of the blocks shipped whole to a worker
+    submit_block = encoding.Encoder.submit_block
+
+    def spy(self, dep: str, block: bytes, first_row: int) -> None:
+        blocks.append(range(first_row, first_row + block.count(b"\n")))
+        submit_block(self, dep, block, first_row)
+
+    monkeypatch.setattr(encoding.Encoder, "submit_block", spy)
     reports, stored = [], []
     for processes in (2, 0):
         report = import_cadastre(session, [path], processes=processes)
         reports.append(report.as_dict())
         stored.append(_stored(session, "4599%"))
         session.execute(text("DELETE FROM parcel WHERE commune LIKE '4599%'"))
+    # (The first block holds the collection's header line: the general path reads it.)
+    assert any(12001 in rows and 12003 in rows for rows in blocks)  # the odd features
     assert reports[0] == reports[1]
     assert stored[0] == stored[1]
     report = reports[0]
@@ -321,3 +332,38 @@ def _processes_marked(marker: str) -> list[int]:
         if needle in environ.split(b"\0"):
             found.append(int(entry.name))
     return found
+
+
+def test_the_progress_bar_counts_every_row_whatever_the_callback():
+    """A tqdm bar is moved on by counts; any other progress iterable has rows consumed."""
+    import io
+
+    from tqdm import tqdm
+
+    from app.parcels.service import _Ticker
+
+    bars: list[tqdm] = []
+
+    def bar(items, label):
+        bars.append(tqdm(items, desc=label, file=io.StringIO()))
+        return bars[-1]
+
+    ticker = _Ticker(bar, "parcels")
+    ticker.advance(5)
+    ticker.advance(7)
+    assert bars[0].n == 12
+    ticker.close()
+    assert bars[0].disable  # closed
+
+    seen: list[None] = []
+
+    def plain(items, label):
+        for item in items:
+            seen.append(item)
+            yield item
+
+    ticker = _Ticker(plain, "parcels")
+    ticker.advance(5)
+    ticker.advance(7)
+    assert len(seen) == 12
+    ticker.close()
