@@ -4,17 +4,30 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import text
-from tqdm import tqdm
 
 from app import PROJECT_ROOT
-from app.config import get_settings
+
+if TYPE_CHECKING:
+    from app.config import Settings
+
+# Only click is imported here: the cadastre import's worker processes import this module (it
+# is the program's main module) and need nothing else from it; each command imports what it
+# uses.
+
+
+def get_settings() -> "Settings":
+    """The process-wide settings (``app.config``, imported on first use)."""
+    from app.config import get_settings as settings
+
+    return settings()
 
 
 def _progress(items: Iterable[Any], label: str) -> Iterable[Any]:
+    from tqdm import tqdm
+
     return tqdm(
         items,
         desc=label,
@@ -312,6 +325,7 @@ def keys_revoke(key_id: int) -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API (and print where to find it)."""
     import uvicorn
+    from sqlalchemy import text
 
     from app.db import session_scope
 

@@ -213,8 +213,11 @@ def _encode(feats: list[Pending], overseas: bool) -> tuple[bytes, int, list[byte
 
 def _context() -> Any:
     context = multiprocessing.get_context("forkserver")
-    # The fork server imports these once; each worker forked from it starts ready.
-    context.set_forkserver_preload(["app.parcels.encoding", "numpy", "shapely"])
+    # The fork server imports these once; each worker forked from it starts ready. Without
+    # "__main__" here, every worker would import the program's main module (the ``foncier``
+    # script, app.cli) itself: 0.4 s of CPU each, when app.cli still imported SQLAlchemy and
+    # pydantic at its top, in the middle of the import.
+    context.set_forkserver_preload(["__main__", "app.parcels.encoding", "numpy", "shapely"])
     return context
 
 
