@@ -8,7 +8,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app import system
 from app.config import get_settings
-from app.db.session import get_engine, make_sessionmaker
+from app.db.session import get_engine, make_read_pool, make_sessionmaker
 from app.errors import install_handlers
 from app.imports.router import router as imports_router
 from app.matching.router import router as matching_router
@@ -35,18 +35,21 @@ Errors name the field and the reason.
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Create the engine and session factories unless a test injected its own.
+    """Create the engine, the session factory and the read pool unless a test injected its own.
 
-    ``read_sessionmaker`` serves the read-only OGC layer: autocommit, so that a tile or a page
-    costs its one statement, without the BEGIN and ROLLBACK round trips of a transaction.
+    ``read_pool`` serves the read-only OGC layer: autocommit psycopg connections, so that a tile
+    or a page costs its one statement, without a session, a ping or BEGIN and ROLLBACK.
     """
-    if getattr(app.state, "sessionmaker", None) is None:
-        engine = get_engine()
-        app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.read_sessionmaker = make_sessionmaker(
-            engine.execution_options(isolation_level="AUTOCOMMIT")
-        )
-    yield
+    if getattr(app.state, "sessionmaker", None) is not None:
+        yield
+        return
+    app.state.sessionmaker = make_sessionmaker(get_engine())
+    app.state.read_pool = make_read_pool()
+    try:
+        yield
+    finally:
+        app.state.read_pool.close()
+        app.state.read_pool = None
 
 
 def create_app() -> FastAPI:
@@ -54,6 +57,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="Foncier", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.sessionmaker = None
+    app.state.read_pool = None
     install_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(

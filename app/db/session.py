@@ -11,10 +11,15 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
+from psycopg_pool import ConnectionPool
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import get_settings
+
+#: ``application_name`` of the read pool's connections.
+READ_POOL_NAME = "foncier-read"
 
 
 @lru_cache
@@ -26,6 +31,29 @@ def get_engine(url: str | None = None) -> Engine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
+    )
+
+
+def make_read_pool(url: str | None = None) -> ConnectionPool:
+    """Return an open pool of autocommit psycopg connections for read-only endpoints (OGC).
+
+    No session, no transaction and no ping before each use: a small vector tile costs its one
+    statement. A connection found dead is replaced by the caller (``app.ogc.router.read``).
+    The connections are named ``READ_POOL_NAME`` in ``pg_stat_activity``.
+    """
+    settings = get_settings()
+    conninfo = (
+        make_url(url or settings.database_url)
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
+    return ConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=settings.db_pool_size + settings.db_max_overflow,
+        kwargs={"autocommit": True, "application_name": READ_POOL_NAME},
+        name=READ_POOL_NAME,
+        open=True,
     )
 
 

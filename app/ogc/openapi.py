@@ -181,6 +181,12 @@ def document(base: str) -> dict[str, Any]:
             ref,
             {"200": _json("JSON Schema", "application/schema+json")},
         )
+        paths[f"/collections/{cid}/feature-schema"] = _get(
+            f"Schema of one GeoJSON Feature of {cid}",
+            f"getFeatureSchema_{cid}",
+            ref,
+            {"200": _json("JSON Schema", "application/schema+json")},
+        )
         paths[f"/collections/{cid}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}"] = _get(
             f"Vector tile of {cid}",
             f"getTile_{cid}",

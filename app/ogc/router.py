@@ -6,15 +6,15 @@ here at a fast level (the application's middleware, at level 9, would cost more 
 """
 
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
+import psycopg
 import xxhash
 from fastapi import APIRouter, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
-from sqlalchemy.orm import Session
+from psycopg_pool import ConnectionPool
 
 from app.ogc import html, openapi, service, tiles
 from app.ogc.dependencies import (
@@ -25,6 +25,7 @@ from app.ogc.dependencies import (
     parse_items_query,
 )
 from app.ogc.errors import NotFound
+from app.ogc.repository import Connection
 
 router = APIRouter(prefix="/ogc", include_in_schema=False)
 GET = ["GET", "HEAD"]
@@ -33,21 +34,32 @@ FAST_GZIP_FROM = 256 * 1024
 DOC_MAX_AGE = 3600
 
 
-@contextmanager
-def read_session(request: Request) -> Iterator[Session]:
-    """A session for one read-only request, opened in the endpoint's own thread.
+T = TypeVar("T")
+
+
+def read(request: Request, query: Callable[[Connection], T]) -> T:
+    """Run ``query`` on a connection for one read-only request, in the endpoint's own thread.
 
     The OGC layer never writes, so it skips the commit-or-rollback dependency (``SessionDep``),
-    whose setup and teardown each cost a thread hop: a third of a small tile's time.
-    Closing the session ends its transaction. In production the factory is the autocommit one
-    (``app.main.lifespan``): no BEGIN/ROLLBACK round trips around the one statement; tests
-    inject only ``sessionmaker``, bound to their rolled-back transaction.
+    whose setup and teardown each cost a thread hop. In production the connection comes from
+    the read pool (``app.main.lifespan``): autocommit psycopg, no session, no ping, no
+    BEGIN/ROLLBACK around the one statement. A pooled connection found dead (the server
+    restarted) is replaced and the query run again: it only reads. Tests inject only
+    ``sessionmaker``, bound to their rolled-back transaction, whose connection is used instead.
     """
-    factory = (
-        getattr(request.app.state, "read_sessionmaker", None) or request.app.state.sessionmaker
-    )
-    with factory() as session:
-        yield session
+    pool: ConnectionPool | None = getattr(request.app.state, "read_pool", None)
+    if pool is None:
+        with request.app.state.sessionmaker() as session:
+            return query(session.connection().connection.dbapi_connection)
+    with pool.connection() as conn:
+        try:
+            return query(conn)
+        except psycopg.OperationalError:
+            if not conn.broken:
+                raise
+    pool.check()  # the others may be dead too: replace them before trying again
+    with pool.connection() as conn:
+        return query(conn)
 
 
 def base_url(request: Request) -> str:
@@ -147,8 +159,10 @@ def api_html(request: Request) -> Response:
 def collections(request: Request) -> Response:
     """The collections, with their extents and CRS."""
     _plain(request)
-    with read_session(request) as session:
-        doc = service.collections_doc(session, base_url(request), _extent_cache(request))
+    doc = read(
+        request,
+        lambda conn: service.collections_doc(conn, base_url(request), _extent_cache(request)),
+    )
     return _doc(request, doc, "Collections", media=service.JSON, max_age=60)
 
 
@@ -157,8 +171,10 @@ def collection(request: Request, collection_id: str) -> Response:
     """One collection."""
     _plain(request)
     coll = service.get_collection(collection_id)
-    with read_session(request) as session:
-        doc = service.collection_doc(session, coll, base_url(request), _extent_cache(request))
+    doc = read(
+        request,
+        lambda conn: service.collection_doc(conn, coll, base_url(request), _extent_cache(request)),
+    )
     return _doc(request, doc, coll.title, media=service.JSON, max_age=60)
 
 
@@ -185,6 +201,17 @@ def schema(request: Request, collection_id: str) -> Response:
     )
 
 
+@router.api_route("/collections/{collection_id}/feature-schema", methods=GET)
+def feature_schema(request: Request, collection_id: str) -> Response:
+    """The schema of one GeoJSON Feature (JSON Schema; the collection's ``describedBy``)."""
+    _plain(request)
+    coll = service.get_collection(collection_id)
+    doc = service.feature_schema(coll, base_url(request))
+    return _doc(
+        request, doc, f"Feature schema of {coll.id}", media=service.SCHEMA_JSON, max_age=DOC_MAX_AGE
+    )
+
+
 def _crs_header(q: ItemsQuery) -> dict[str, str]:
     return {"Content-Crs": f"<{q.crs.uri}>"}
 
@@ -194,15 +221,17 @@ def items(request: Request, collection_id: str) -> Response:
     """One page of features (GeoJSON), filtered and keyset-paged."""
     coll = service.get_collection(collection_id)
     q = parse_items_query(request, coll)
-    with read_session(request) as session:
-        body, _ = service.items_body(
-            session,
+    body, _ = read(
+        request,
+        lambda conn: service.items_body(
+            conn,
             coll,
             q,
             self_url=str(request.url),
             base=base_url(request),
             query=list(request.query_params.multi_items()),
-        )
+        ),
+    )
     if q.format == "html":
         page = html.features(f"{coll.title}: features", orjson.loads(body))
         return respond(request, page.encode(), service.HTML, max_age=coll.max_age)
@@ -218,8 +247,10 @@ def item(request: Request, collection_id: str, feature_id: str) -> Response:
     raw = request.query_params.get("crs")
     if raw is not None:
         q.crs = parse_crs(raw, "crs")
-    with read_session(request) as session:
-        body = service.feature_body(session, coll, feature_id, q, base=base_url(request))
+    body = read(
+        request,
+        lambda conn: service.feature_body(conn, coll, feature_id, q, base=base_url(request)),
+    )
     if q.format == "html":
         page = html.features(f"{coll.id} {feature_id}", orjson.loads(body))
         return respond(request, page.encode(), service.HTML, max_age=coll.max_age)
@@ -286,8 +317,10 @@ def tilejson(request: Request, collection_id: str, tms_id: str) -> Response:
     _plain(request)
     coll = service.get_collection(collection_id)
     _tms(tms_id)
-    with read_session(request) as session:
-        doc = service.tilejson(session, coll, base_url(request), _extent_cache(request))
+    doc = read(
+        request,
+        lambda conn: service.tilejson(conn, coll, base_url(request), _extent_cache(request)),
+    )
     return respond(request, orjson.dumps(doc), service.JSON, max_age=coll.max_age)
 
 
@@ -305,8 +338,7 @@ def tile(request: Request, collection_id: str, tms_id: str, z: str, x: str, y: s
     coll = service.get_collection(collection_id)
     _tms(tms_id)
     index = _tile_index(z, "z"), _tile_index(x, "x"), _tile_index(y.split(".")[0], "y")
-    with read_session(request) as session:
-        body = service.tile(session, coll, *index)
+    body = read(request, lambda conn: service.tile(conn, coll, *index))
     if not body:
         return Response(
             status_code=204,

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from sqlalchemy.orm import Session
 
 from app.ogc import repository, tiles
 from app.ogc.collections import COLLECTIONS, JSON_TYPES, Collection
@@ -111,17 +110,19 @@ def conformance() -> dict[str, Any]:
     return {"conformsTo": CONFORMANCE}
 
 
-def _extent(session: Session, collection: Collection, cache: dict[str, Any]) -> dict[str, Any]:
+def _extent(
+    conn: repository.Connection, collection: Collection, cache: dict[str, Any]
+) -> dict[str, Any]:
     hit = cache.get(collection.id)
     if hit is not None and time.monotonic() - hit[0] < EXTENT_TTL:
         return hit[1]  # type: ignore[no-any-return]
-    value = repository.extent(session, collection)
+    value = repository.extent(conn, collection)
     cache[collection.id] = (time.monotonic(), value)
     return value
 
 
 def collection_doc(
-    session: Session, collection: Collection, base: str, cache: dict[str, Any]
+    conn: repository.Connection, collection: Collection, base: str, cache: dict[str, Any]
 ) -> dict[str, Any]:
     """Return the description of one collection."""
     url = f"{base}/collections/{collection.id}"
@@ -130,7 +131,7 @@ def collection_doc(
         "title": collection.title,
         "description": collection.description,
         "itemType": "feature",
-        "extent": _extent(session, collection, cache),
+        "extent": _extent(conn, collection, cache),
         "storageCrs": CRS_LIST[0].uri,
         "crs": [c.uri for c in CRS_LIST],
         "links": [
@@ -150,6 +151,15 @@ def collection_doc(
                 SCHEMA_JSON,
                 "Schema of the features",
             ),
+            # GDAL's OAPIF driver takes its fields from this link (rel compared case-sensitively
+            # by GDAL 3.6, case-insensitively by RFC 8288) instead of guessing them from the
+            # first page, where a property null in every feature would become a string field.
+            link(
+                f"{url}/feature-schema",
+                "describedBy",
+                SCHEMA_JSON,
+                "JSON Schema of one GeoJSON Feature",
+            ),
             link(
                 f"{url}/tiles",
                 "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
@@ -163,14 +173,16 @@ def collection_doc(
     return doc
 
 
-def collections_doc(session: Session, base: str, cache: dict[str, Any]) -> dict[str, Any]:
+def collections_doc(
+    conn: repository.Connection, base: str, cache: dict[str, Any]
+) -> dict[str, Any]:
     """Return the list of collections."""
     return {
         "links": [
             link(f"{base}/collections", "self", JSON, "The collections"),
             link(f"{base}/collections?f=html", "alternate", HTML, "The collections as HTML"),
         ],
-        "collections": [collection_doc(session, c, base, cache) for c in COLLECTIONS.values()],
+        "collections": [collection_doc(conn, c, base, cache) for c in COLLECTIONS.values()],
     }
 
 
@@ -216,8 +228,26 @@ def schema(collection: Collection, base: str) -> dict[str, Any]:
     return doc
 
 
+def feature_schema(collection: Collection, base: str) -> dict[str, Any]:
+    """Return the JSON Schema of one GeoJSON Feature of a collection (its ``describedBy``)."""
+    props = {p.name: _property_schema(collection, p.name) for p in collection.props}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base}/collections/{collection.id}/feature-schema",
+        "title": f"{collection.title}: GeoJSON Feature",
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": JSON_TYPES["integer" if collection.id_kind == "integer" else "string"],
+            "geometry": {"type": ["object", "null"], "format": collection.geometry_format},
+            "properties": {"type": "object", "properties": props},
+        },
+    }
+
+
 def items_body(
-    session: Session,
+    conn: repository.Connection,
     collection: Collection,
     q: ItemsQuery,
     *,
@@ -226,7 +256,7 @@ def items_body(
     query: list[tuple[str, str]],
 ) -> tuple[bytes, repository.Page]:
     """Return the FeatureCollection of one page as bytes (the features are passed through)."""
-    page = repository.items_page(session, collection, q)
+    page = repository.items_page(conn, collection, q)
     url = f"{base}/collections/{collection.id}"
     rest = [(k, v) for k, v in query if k not in ("cursor", "f")]
     links = [
@@ -259,10 +289,15 @@ def items_body(
 
 
 def feature_body(
-    session: Session, collection: Collection, feature_id: str, q: ItemsQuery, *, base: str
+    conn: repository.Connection,
+    collection: Collection,
+    feature_id: str,
+    q: ItemsQuery,
+    *,
+    base: str,
 ) -> bytes:
     """Return one Feature with its links, or raise 404."""
-    body = repository.feature(session, collection, feature_id, q.crs)
+    body = repository.feature(conn, collection, feature_id, q.crs)
     if body is None:
         raise NotFound(f"no feature {feature_id!r} in {collection.id}")
     url = f"{base}/collections/{collection.id}"
@@ -328,15 +363,15 @@ def tileset(collection: Collection, base: str) -> dict[str, Any]:
 
 
 def tilejson(
-    session: Session, collection: Collection, base: str, cache: dict[str, Any]
+    conn: repository.Connection, collection: Collection, base: str, cache: dict[str, Any]
 ) -> dict[str, Any]:
     """Return the TileJSON of a collection."""
-    spatial = _extent(session, collection, cache).get("spatial")
+    spatial = _extent(conn, collection, cache).get("spatial")
     url = f"{base}/collections/{collection.id}/tiles/{tiles.TMS_ID}/{{z}}/{{x}}/{{y}}"
     return tiles.tilejson(collection, tiles_url=url, bbox=spatial["bbox"][0] if spatial else None)
 
 
-def tile(session: Session, collection: Collection, z: int, x: int, y: int) -> bytes:
+def tile(conn: repository.Connection, collection: Collection, z: int, x: int, y: int) -> bytes:
     """Return one vector tile; 404 outside the tile matrix set or the collection's zooms."""
     if not (0 <= z <= tiles.MAX_ZOOM) or not (0 <= x < (1 << z)) or not (0 <= y < (1 << z)):
         raise NotFound(f"tile {z}/{x}/{y} is outside WebMercatorQuad")
@@ -346,7 +381,7 @@ def tile(session: Session, collection: Collection, z: int, x: int, y: int) -> by
             f"{collection.tile_maxzoom} (tileMatrixSetLimits)"
         )
     return repository.tile(
-        session,
+        conn,
         collection,
         bounds_3857=tiles.tile_bounds(z, x, y),
         bounds_4326=tiles.lonlat_bounds(z, x, y, margin=64 / 4096),

@@ -12,8 +12,9 @@ One run:
 4. starts both servers (one uvicorn worker each, no access log) and measures, alternating between
    them, the median over ``--repeat`` runs of: items pages of 10, 1 000 and 10 000 features, one
    item, a z8 and a z12 tile (tipg asked for the same tile properties), the raw ``ST_AsMVT``
-   query through psycopg, and the whole layer downloaded by ``ogr2ogr`` (GeoPackage) through
-   OAPIF versus straight from PostGIS;
+   query through psycopg (in the same loop as the tile requests, so that all three see the same
+   load), and the whole layer downloaded by ``ogr2ogr`` (GeoPackage) through OAPIF versus
+   straight from PostGIS (skipped with ``--no-downloads``);
 5. prints the figures and writes them into ``bench/README.md`` between ``<!-- ogc:begin -->`` and
    ``<!-- ogc:end -->`` (raw figures in ``bench/ogc/out/results.json``).
 
@@ -103,6 +104,17 @@ def ensure_tipg() -> Path:
     return python
 
 
+#: The raw query anyone would write for a sites tile (``z``, ``x``, ``y`` bound).
+RAW_TILE_SQL = (
+    "WITH t AS (SELECT site_id AS id, "
+    + ", ".join(f'"{p}"' for p in COLLECTIONS["sites"].tile_props)
+    + ", ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),"
+    " 4096, 64, true) AS geom FROM " + VIEW + " WHERE geom && "
+    "ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 64.0 / 4096), 4326)"
+    ") SELECT ST_AsMVT(t.*, 'sites', 4096, 'geom') FROM t"
+)
+
+
 _CONNECTIONS: dict[int, http.client.HTTPConnection] = {}
 
 
@@ -181,17 +193,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with (
         server(ours_cmd, ours_env, "/ogc", ours_port),
         server(tipg_cmd, tipg_env, "/collections", tipg_port),
+        psycopg.connect(dsn) as raw_conn,
     ):
         status, body = fetch(tipg_port, f"/collections/public.{VIEW}/items?limit=1")
         assert status == 200, body[:300]
         first_id = json.loads(body)["features"][0]["id"]
         ours_items = "/ogc/collections/sites/items"
         tipg_items = f"/collections/public.{VIEW}/items"
-        cases: list[tuple[str, str, str, int, bool]] = []
+        # (label, our path, tipg's path, features, gzip, parameters of the raw tile query)
+        cases: list[tuple[str, str, str, int, bool, dict[str, int] | None]] = []
         for limit in (10, 1000, 10000):
             q = urlencode({"limit": limit})
             cases.append(
-                (f"items, {limit} features", f"{ours_items}?{q}", f"{tipg_items}?{q}", limit, False)
+                (
+                    f"items, {limit} features",
+                    f"{ours_items}?{q}",
+                    f"{tipg_items}?{q}",
+                    limit,
+                    False,
+                    None,
+                )
             )
         for limit in (1000, 10000):
             q = urlencode({"limit": limit})
@@ -202,9 +223,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     f"{tipg_items}?{q}",
                     limit,
                     True,
+                    None,
                 )
             )
-        cases.append(("one item", f"{ours_items}/{first_id}", f"{tipg_items}/{first_id}", 1, False))
+        cases.append(
+            ("one item", f"{ours_items}/{first_id}", f"{tipg_items}/{first_id}", 1, False, None)
+        )
         for name, (z, x, y) in (("z8", z8), ("z12", z12)):
             cases.append(
                 (
@@ -214,18 +238,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     + urlencode({"properties": tile_props}),
                     0,
                     False,
+                    {"z": z, "x": x, "y": y},
                 )
             )  # fmt: skip
-        for label, ours_path, tipg_path, n, gzip in cases:
+        for label, ours_path, tipg_path, n, gzip, raw in cases:
             for port, path in ((ours_port, ours_path), (tipg_port, tipg_path)):
                 status, body = fetch(port, path, gzip)  # warm-up, and check
                 assert status == 200, (path, status, body[:300])
-            ours_t, tipg_t = [], []
+            ours_t, tipg_t, raw_t = [], [], []
             size = {"ours": len(fetch(ours_port, ours_path, gzip)[1]),
                     "tipg": len(fetch(tipg_port, tipg_path, gzip)[1])}  # fmt: skip
+            # The raw tile query, through psycopg (no HTTP), runs in the same loop as the two
+            # servers: the three see the same load on a shared machine.
+            if raw is not None:
+                raw_conn.execute(RAW_TILE_SQL, raw).fetchone()
             for _ in range(args.repeat):
                 ours_t.append(timed(lambda p=ours_path, g=gzip: fetch(ours_port, p, g)))
                 tipg_t.append(timed(lambda p=tipg_path, g=gzip: fetch(tipg_port, p, g)))
+                if raw is not None:
+                    raw_t.append(timed(lambda r=raw: raw_conn.execute(RAW_TILE_SQL, r).fetchone()))
             row = {
                 "case": label,
                 "features": n,
@@ -244,68 +275,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 f"   ×{row['speedup']:.2f}",
                 flush=True,
             )
-
-        # The raw query anyone would write for a tile, through psycopg (no HTTP).
-        with psycopg.connect(dsn) as conn:
-            for name, (z, x, y) in (("z8", z8), ("z12", z12)):
-                sql = (
-                    "WITH t AS (SELECT site_id AS id, "
-                    + ", ".join(f'"{p}"' for p in COLLECTIONS["sites"].tile_props)
-                    + ", ST_AsMVTGeom(ST_Transform(geom, 3857), "
-                    "ST_TileEnvelope(%(z)s, %(x)s, %(y)s),"
-                    " 4096, 64, true) AS geom FROM " + VIEW + " WHERE geom && "
-                    "ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, "
-                    "margin => 64.0 / 4096), 4326)"
-                    ") SELECT ST_AsMVT(t.*, 'sites', 4096, 'geom') FROM t"
-                )
-                params = {"z": z, "x": x, "y": y}
-                conn.execute(sql, params).fetchone()
-                runs = [
-                    timed(lambda s=sql, p=params: conn.execute(s, p).fetchone())
-                    for _ in range(args.repeat)
-                ]
-                ours = next(r for r in results["cases"] if r["case"].startswith(f"tile {name}"))
-                ours["raw_s"] = median_of(runs)
-                ours["raw_runs"] = runs
+            if raw_t:
+                row["raw_s"] = median_of(raw_t)
+                row["raw_runs"] = raw_t
                 print(
-                    f"raw ST_AsMVT {name:21} {ours['raw_s'] * 1000:8.1f} ms   "
-                    f"ours/raw ×{ours['ours_s'] / ours['raw_s']:.2f}",
+                    f"{'  raw ST_AsMVT (psycopg)':34} {row['raw_s'] * 1000:13.1f} ms   "
+                    f"ours/raw ×{row['ours_s'] / row['raw_s']:.2f}",
                     flush=True,
                 )
 
-        # The whole layer with ogr2ogr: through OAPIF (ours, tipg) and straight from PostGIS.
-        pg = make_url(url)
-        pg_conn = (
-            f"PG:host={pg.host or '127.0.0.1'} port={pg.port or 5432} "
-            f"user={pg.username} dbname={pg.database}"
-        )
-        ours_oapif = f"OAPIF:http://127.0.0.1:{ours_port}/ogc"
-        downloads = [
-            ("ogr2ogr ← PostGIS (the view)", [pg_conn, VIEW]),
-            ("ogr2ogr ← Foncier OAPIF, PAGE_SIZE=1000",
-             [ours_oapif, "sites", "-oo", "PAGE_SIZE=1000"]),
-            ("ogr2ogr ← Foncier OAPIF, PAGE_SIZE=10000",
-             [ours_oapif, "sites", "-oo", "PAGE_SIZE=10000"]),
-        ]  # fmt: skip
-        if args.tipg_download:
-            downloads.append(
-                ("ogr2ogr ← tipg OAPIF, PAGE_SIZE=10000",
-                 [f"OAPIF:http://127.0.0.1:{tipg_port}", f"public.{VIEW}",
-                  "-oo", "PAGE_SIZE=10000"])
-            )  # fmt: skip
-        with tempfile.TemporaryDirectory() as tmp:
-            for label, src in downloads:
-                results["downloads"].append(download(label, src, Path(tmp), args.download_repeat))
-            # The client's own floor: the same GeoJSON pages (10 000 features each), saved to
-            # files first, then read by ogr2ogr with no server at all.
-            pages = save_pages(ours_port, Path(tmp))
-            results["downloads"].append(
-                download("ogr2ogr ← the same GeoJSON pages from local files (client floor)",
-                         pages, Path(tmp), args.download_repeat, append=True)
-            )  # fmt: skip
-    direct = results["downloads"][0]["seconds"]
+        if not args.no_downloads:
+            results["downloads"] = whole_layer(url, ours_port, tipg_port, args)
     for row in results["downloads"]:
-        row["vs_postgis"] = row["seconds"] / direct
+        row["vs_postgis"] = row["seconds"] / results["downloads"][0]["seconds"]
     results["meta"] = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "sites": args.sites,
@@ -318,6 +300,43 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "z12": z12,
     }
     return results
+
+
+def whole_layer(
+    url: str, ours_port: int, tipg_port: int, args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """Time ``ogr2ogr`` of the whole sites layer: from PostGIS, through OAPIF, from files."""
+    rows: list[dict[str, Any]] = []
+    pg = make_url(url)
+    pg_conn = (
+        f"PG:host={pg.host or '127.0.0.1'} port={pg.port or 5432} "
+        f"user={pg.username} dbname={pg.database}"
+    )
+    ours_oapif = f"OAPIF:http://127.0.0.1:{ours_port}/ogc"
+    downloads = [
+        ("ogr2ogr ← PostGIS (the view)", [pg_conn, VIEW]),
+        ("ogr2ogr ← Foncier OAPIF, PAGE_SIZE=1000",
+         [ours_oapif, "sites", "-oo", "PAGE_SIZE=1000"]),
+        ("ogr2ogr ← Foncier OAPIF, PAGE_SIZE=10000",
+         [ours_oapif, "sites", "-oo", "PAGE_SIZE=10000"]),
+    ]  # fmt: skip
+    if args.tipg_download:
+        downloads.append(
+            ("ogr2ogr ← tipg OAPIF, PAGE_SIZE=10000",
+             [f"OAPIF:http://127.0.0.1:{tipg_port}", f"public.{VIEW}",
+              "-oo", "PAGE_SIZE=10000"])
+        )  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, src in downloads:
+            rows.append(download(label, src, Path(tmp), args.download_repeat))
+        # The client's own floor: the same GeoJSON pages (10 000 features each), saved to
+        # files first, then read by ogr2ogr with no server at all.
+        pages = save_pages(ours_port, Path(tmp))
+        rows.append(
+            download("ogr2ogr ← the same GeoJSON pages from local files (client floor)",
+                     pages, Path(tmp), args.download_repeat, append=True)
+        )  # fmt: skip
+    return rows
 
 
 def save_pages(port: int, folder: Path) -> list[str]:
@@ -419,13 +438,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--download-repeat", type=int, default=3, help="runs per ogr2ogr download")
     parser.add_argument("--tipg-download", action="store_true", help="also ogr2ogr through tipg")
     parser.add_argument("--no-readme", action="store_true", help="do not update bench/README.md")
+    parser.add_argument(
+        "--no-downloads",
+        action="store_true",
+        help="requests only: no ogr2ogr (implies --no-readme)",
+    )
     args = parser.parse_args(argv)
     if not shutil.which("ogr2ogr"):
         raise SystemExit("ogr2ogr is missing: apt-get install -y gdal-bin")
     results = run(args)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
-    if not args.no_readme:
+    if not args.no_readme and not args.no_downloads:
         write_readme(results)
 
 

@@ -356,3 +356,21 @@ def test_html_views_by_f_or_accept(client: TestClient) -> None:
     one = client.get(f"/ogc/collections/sites/items/{first['id']}", params={"f": "html"})
     assert first["properties"]["site_nom"].split("'")[0][:20] in one.text.replace("&#x27;", "'")
     assert client.get("/ogc", params={"f": "xml"}).status_code == 406
+
+
+def test_collections_are_described_by_the_schema_of_one_geojson_feature(
+    client: TestClient,
+) -> None:
+    links = client.get("/ogc/collections/sites").json()["links"]
+    (described,) = [lk for lk in links if lk["rel"] == "describedBy"]
+    assert described["type"] == "application/schema+json"
+    response = client.get(described["href"])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/schema+json"
+    schema = response.json()
+    assert schema["properties"]["type"]["enum"] == ["Feature"]
+    props = schema["properties"]["properties"]["properties"]
+    assert list(props) == [p.name for p in COLLECTIONS["sites"].props]
+    assert props["area_m2"]["type"] == "number" and props["site_actu_date"]["format"] == "date"
+    api = client.get("/ogc/api").json()
+    assert "/collections/sites/feature-schema" in api["paths"]

@@ -6,6 +6,7 @@ Debian 12's, still asks for 10 features a page unless told, so the whole-collect
 """
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -125,3 +126,36 @@ def test_gdal_reads_lambert93_from_crs_by_reference(live_server: str, tmp_path: 
     x0 = float(extent.split("(")[1].split(",")[0])
     assert 100_000 < x0 < 1_300_000  # Lambert-93 eastings
     assert json.loads(response.content)["numberReturned"] == 5
+
+
+#: OGR field type of each JSON Schema type (GDAL 3.6 reads ``integer`` as a 32-bit Integer).
+OGR_TYPES = {
+    "string": "String",
+    "integer": "Integer",
+    "number": "Real",
+    "boolean": "Integer(Boolean)",
+    "date": "Date",
+    "date-time": "DateTime",
+}
+
+
+def test_gdal_takes_every_field_and_type_from_the_described_by_schema(live_server: str) -> None:
+    """Not from the first page: a property null in all of its features keeps its type."""
+    result = subprocess.run(
+        ["ogrinfo", "-ro", "-so", f"OAPIF:{live_server}", "sites", "--config", "CPL_DEBUG", "ON"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert "OAPIF: Using JSON schema" in result.stderr
+    fields = dict(re.findall(r"^(\w+): (\S+) \(\d+\.\d+\)$", result.stdout, re.MULTILINE))
+    for prop in COLLECTIONS["sites"].props:
+        assert fields[prop.name] == OGR_TYPES[prop.kind], prop.name
+    first = httpx.get(f"{live_server}/collections/sites/items", params={"limit": "10"}).json()
+    always_null = [
+        p.name
+        for p in COLLECTIONS["sites"].props
+        if p.kind != "string" and all(f["properties"][p.name] is None for f in first["features"])
+    ]
+    assert always_null  # what GDAL, guessing from the page, would have made string fields
