@@ -243,7 +243,9 @@ def test_a_killed_import_leaves_all_or_nothing(database_url, tmp_path, processes
     lines = _lines(ETALAB / "cadastre-75118-parcelles.json.gz")
     header, feats = lines[0], [x for x in lines[1:] if x.startswith('{"type":"Feature"')]
     tiled = []
-    for k in range(12):  # 12 synthetic communes 45901… of 6 821 parcels: about 80 000 rows
+    # Synthetic communes 45900… of 6 821 parcels: about 80 000 rows; twice as many with workers,
+    # which start after 32 768 rows, so that the import is still writing once they run.
+    for k in range(24 if processes else 12):
         code = f"459{k:02d}"
         for f in feats:
             tiled.append(f.replace("75118", code))
