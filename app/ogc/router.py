@@ -17,6 +17,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from psycopg_pool import ConnectionPool
 
 from app.ogc import html, openapi, service, tiles
+from app.ogc.collections import Collection
 from app.ogc.dependencies import (
     ItemsQuery,
     check_known,
@@ -178,38 +179,41 @@ def collection(request: Request, collection_id: str) -> Response:
     return _doc(request, doc, coll.title, media=service.JSON, max_age=60)
 
 
+def _schema(
+    request: Request,
+    collection_id: str,
+    build: Callable[[Collection, str], dict[str, Any]],
+    title: str,
+) -> Response:
+    """A JSON Schema document of a collection, built by ``build(collection, base)``."""
+    _plain(request)
+    coll = service.get_collection(collection_id)
+    doc = build(coll, base_url(request))
+    return _doc(
+        request, doc, f"{title} of {coll.id}", media=service.SCHEMA_JSON, max_age=DOC_MAX_AGE
+    )
+
+
 @router.api_route("/collections/{collection_id}/queryables", methods=GET)
 def queryables(request: Request, collection_id: str) -> Response:
     """The properties a filter may use (JSON Schema)."""
-    _plain(request)
-    coll = service.get_collection(collection_id)
-    doc = service.queryables(coll, base_url(request))
-    doc["links"] = []
-    return _doc(
-        request, doc, f"Queryables of {coll.id}", media=service.SCHEMA_JSON, max_age=DOC_MAX_AGE
-    )
+
+    def build(coll: Collection, base: str) -> dict[str, Any]:
+        return service.queryables(coll, base) | {"links": []}
+
+    return _schema(request, collection_id, build, "Queryables")
 
 
 @router.api_route("/collections/{collection_id}/schema", methods=GET)
 def schema(request: Request, collection_id: str) -> Response:
     """The schema of the features (JSON Schema)."""
-    _plain(request)
-    coll = service.get_collection(collection_id)
-    doc = service.schema(coll, base_url(request))
-    return _doc(
-        request, doc, f"Schema of {coll.id}", media=service.SCHEMA_JSON, max_age=DOC_MAX_AGE
-    )
+    return _schema(request, collection_id, service.schema, "Schema")
 
 
 @router.api_route("/collections/{collection_id}/feature-schema", methods=GET)
 def feature_schema(request: Request, collection_id: str) -> Response:
     """The schema of one GeoJSON Feature (JSON Schema; the collection's ``describedBy``)."""
-    _plain(request)
-    coll = service.get_collection(collection_id)
-    doc = service.feature_schema(coll, base_url(request))
-    return _doc(
-        request, doc, f"Feature schema of {coll.id}", media=service.SCHEMA_JSON, max_age=DOC_MAX_AGE
-    )
+    return _schema(request, collection_id, service.feature_schema, "Feature schema")
 
 
 def _crs_header(q: ItemsQuery) -> dict[str, str]:
