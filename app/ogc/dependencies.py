@@ -8,6 +8,7 @@ import base64
 import binascii
 import json
 import math
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -93,7 +94,9 @@ def output_format(request: Request, *, html: bool = True) -> str:
     return "json"
 
 
-def check_known(request: Request, allowed: set[str], extra: set[str] | None = None) -> None:
+def check_known(
+    request: Request, allowed: AbstractSet[str], extra: AbstractSet[str] | None = None
+) -> None:
     """Refuse any query parameter that is neither standard here nor a property filter (400)."""
     unknown = sorted(set(request.query_params) - allowed - (extra or set()))
     if unknown:
@@ -173,8 +176,8 @@ class ItemsQuery:
     format: str = "json"
 
 
-ITEMS_PARAMS = {
-    "f",
+#: The standard query parameters of ``/items``, in the order the API definition lists them.
+ITEMS_PARAMS = (
     "limit",
     "bbox",
     "bbox-crs",
@@ -186,12 +189,14 @@ ITEMS_PARAMS = {
     "filter-lang",
     "filter-crs",
     "cursor",
-}
+    "f",
+)
+_ITEMS_ALLOWED = frozenset(ITEMS_PARAMS)
 
 
 def parse_items_query(request: Request, collection: Collection) -> ItemsQuery:
     """Parse and check the items parameters of ``collection`` (400 on any problem)."""
-    check_known(request, ITEMS_PARAMS, set(collection.by_name))
+    check_known(request, _ITEMS_ALLOWED, set(collection.by_name))
     q = ItemsQuery(format=output_format(request))
 
     raw = _single(request, "limit")

@@ -8,7 +8,7 @@ QGIS and GDAL take their page size only from ``components.parameters.limit`` (it
 from typing import Any
 
 from app.ogc.collections import COLLECTIONS, JSON_TYPES
-from app.ogc.dependencies import CRS_LIST, LIMIT_DEFAULT, LIMIT_MAX
+from app.ogc.dependencies import CRS_LIST, ITEMS_PARAMS, LIMIT_DEFAULT, LIMIT_MAX
 
 _REF = "#/components/parameters/"
 
@@ -93,21 +93,6 @@ PARAMETERS: dict[str, Any] = {
     },
 }
 
-_ITEMS_PARAMS = [
-    "limit",
-    "bbox",
-    "bbox-crs",
-    "crs",
-    "datetime",
-    "properties",
-    "sortby",
-    "filter",
-    "filter-lang",
-    "filter-crs",
-    "cursor",
-    "f",
-]
-
 
 def _json(description: str, media: str = "application/json") -> dict[str, Any]:
     return {"description": description, "content": {media: {"schema": {"type": "object"}}}}
@@ -156,7 +141,7 @@ def document(base: str) -> dict[str, Any]:
             _param(p.name, f"Only features whose {p.name} equals this value.", JSON_TYPES[p.kind])
             for p in collection.props
         ]
-        items = [{"$ref": _REF + n} for n in _ITEMS_PARAMS]
+        items = [{"$ref": _REF + n} for n in ITEMS_PARAMS]
         paths[f"/collections/{cid}/items"] = _get(
             f"Features of {cid}",
             f"getFeatures_{cid}",
@@ -169,24 +154,17 @@ def document(base: str) -> dict[str, Any]:
             [{"$ref": _REF + "featureId"}, {"$ref": _REF + "crs"}, *ref],
             {"200": _json("A GeoJSON Feature", "application/geo+json")},
         )
-        paths[f"/collections/{cid}/queryables"] = _get(
-            f"Queryables of {cid}",
-            f"getQueryables_{cid}",
-            ref,
-            {"200": _json("JSON Schema", "application/schema+json")},
-        )
-        paths[f"/collections/{cid}/schema"] = _get(
-            f"Schema of {cid}",
-            f"getSchema_{cid}",
-            ref,
-            {"200": _json("JSON Schema", "application/schema+json")},
-        )
-        paths[f"/collections/{cid}/feature-schema"] = _get(
-            f"Schema of one GeoJSON Feature of {cid}",
-            f"getFeatureSchema_{cid}",
-            ref,
-            {"200": _json("JSON Schema", "application/schema+json")},
-        )
+        for path, summary, operation in (
+            ("queryables", "Queryables", "getQueryables"),
+            ("schema", "Schema", "getSchema"),
+            ("feature-schema", "Schema of one GeoJSON Feature", "getFeatureSchema"),
+        ):
+            paths[f"/collections/{cid}/{path}"] = _get(
+                f"{summary} of {cid}",
+                f"{operation}_{cid}",
+                ref,
+                {"200": _json("JSON Schema", "application/schema+json")},
+            )
         paths[f"/collections/{cid}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}"] = _get(
             f"Vector tile of {cid}",
             f"getTile_{cid}",

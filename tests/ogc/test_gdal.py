@@ -28,6 +28,15 @@ def _matched(base: str, cid: str, **params: str) -> int:
     return int(response.json()["numberMatched"])
 
 
+def _gdal_read(base: str, cid: str, *options: str, page_size: int | None = 1000) -> tuple[int, str]:
+    """Read a collection with GDAL's OAPIF driver (``ogrinfo -al``): features read, output."""
+    paging = ("-oo", f"PAGE_SIZE={page_size}") if page_size else ()
+    out = _run(
+        "ogrinfo", "-ro", "-al", "-geom=NO", "-fields=NO", *paging, *options, f"OAPIF:{base}", cid
+    )
+    return sum(1 for line in out.splitlines() if line.startswith(f"OGRFeature({cid}):")), out
+
+
 def test_ogrinfo_lists_every_collection(live_server: str) -> None:
     out = _run("ogrinfo", "-ro", "-so", f"OAPIF:{live_server}")
     for i, cid in enumerate(COLLECTIONS, start=1):
@@ -37,18 +46,7 @@ def test_ogrinfo_lists_every_collection(live_server: str) -> None:
 @pytest.mark.parametrize("cid", list(COLLECTIONS))
 def test_gdal_reads_each_collection_whole(live_server: str, cid: str) -> None:
     """Every feature, through the next links, as many as numberMatched."""
-    out = _run(
-        "ogrinfo",
-        "-ro",
-        "-al",
-        "-geom=NO",
-        "-fields=NO",
-        "-oo",
-        "PAGE_SIZE=1000",
-        f"OAPIF:{live_server}",
-        cid,
-    )
-    count = sum(1 for line in out.splitlines() if line.startswith(f"OGRFeature({cid}):"))
+    count, out = _gdal_read(live_server, cid)
     assert count == _matched(live_server, cid) > 0
     assert f"Feature Count: {count}" in out  # GDAL's count check (numberMatched)
 
@@ -63,27 +61,13 @@ def test_ogr2ogr_downloads_the_sites_layer(live_server: str, tmp_path: Path) -> 
 
 
 def test_gdal_36_with_its_defaults_reads_a_collection(live_server: str) -> None:
-    out = _run("ogrinfo", "-ro", "-al", "-geom=NO", "-fields=NO", f"OAPIF:{live_server}", "regions")
-    count = sum(1 for line in out.splitlines() if line.startswith("OGRFeature(regions):"))
+    count, _ = _gdal_read(live_server, "regions", page_size=None)
     assert count == _matched(live_server, "regions") > 10  # more than one page of 10
 
 
 def test_gdal_sends_where_to_the_server_as_a_filter(live_server: str) -> None:
     where = "kind = 'friche' AND area_m2 > 1000 AND site_actu_date > '2024-01-01'"
-    out = _run(
-        "ogrinfo",
-        "-ro",
-        "-al",
-        "-geom=NO",
-        "-fields=NO",
-        "-oo",
-        "PAGE_SIZE=1000",
-        "-where",
-        where,
-        f"OAPIF:{live_server}",
-        "sites",
-    )
-    count = sum(1 for line in out.splitlines() if line.startswith("OGRFeature(sites):"))
+    count, _ = _gdal_read(live_server, "sites", "-where", where)
     expected = _matched(
         live_server,
         "sites",
@@ -93,23 +77,7 @@ def test_gdal_sends_where_to_the_server_as_a_filter(live_server: str) -> None:
 
 
 def test_gdal_spatial_filter_is_a_bbox(live_server: str) -> None:
-    out = _run(
-        "ogrinfo",
-        "-ro",
-        "-al",
-        "-geom=NO",
-        "-fields=NO",
-        "-oo",
-        "PAGE_SIZE=1000",
-        "-spat",
-        "4.6",
-        "49.7",
-        "4.8",
-        "49.8",
-        f"OAPIF:{live_server}",
-        "sites",
-    )
-    count = sum(1 for line in out.splitlines() if line.startswith("OGRFeature(sites):"))
+    count, _ = _gdal_read(live_server, "sites", "-spat", "4.6", "49.7", "4.8", "49.8")
     assert count == _matched(live_server, "sites", bbox="4.6,49.7,4.8,49.8") > 0
 
 
